@@ -1,0 +1,196 @@
+// Command rpod runs containers rootless, in the style of podman.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	cstorage "go.podman.io/storage"
+	"go.podman.io/storage/pkg/reexec"
+
+	"github.com/rpod/rpod/image"
+	"github.com/rpod/rpod/runtime"
+	"github.com/rpod/rpod/storage"
+	"github.com/rpod/rpod/userns"
+)
+
+// Version is set at build time.
+var Version = "0.1.0-dev"
+
+// exitError makes a command end with a given exit code and, when msg is
+// not empty, an "Error: msg" line.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+// globals are the flags every command accepts.
+type globals struct {
+	root, runroot, driver string
+	storageOpts           []string
+	logLevel              string
+	store                 cstorage.Store
+	opts                  storage.Options
+}
+
+var g globals
+
+func main() {
+	if runtime.IsInit(os.Args) {
+		runtime.InitMain()
+	}
+	// containers/storage re-executes rpod to unpack layers in a chroot.
+	if reexec.Init() {
+		return
+	}
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	err := root.Execute()
+	if g.store != nil {
+		g.store.Shutdown(false)
+	}
+	if err == nil {
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintf(os.Stderr, "Error: %s\n", ee.msg)
+		}
+		return ee.code
+	}
+	var re *runtime.ExitError
+	if errors.As(err, &re) {
+		fmt.Fprintf(os.Stderr, "Error: %s\n", re.Msg)
+		return re.Code
+	}
+	msg := err.Error()
+	if strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "unknown shorthand flag") ||
+		strings.HasPrefix(msg, "unknown command") || strings.Contains(msg, "flag needs an argument") ||
+		strings.HasPrefix(msg, "invalid argument") || strings.HasPrefix(msg, "accepts ") || strings.HasPrefix(msg, "requires ") {
+		msg = strings.Fields(strings.ReplaceAll(msg, "\n", " "))[0] + msg[len(strings.Fields(msg)[0]):]
+		msg = strings.TrimSpace(strings.SplitN(msg, "\n", 2)[0]) + ": see rpod " + cmdPath(args) + "--help"
+	}
+	fmt.Fprintf(os.Stderr, "Error: %s\n", strings.TrimSpace(strings.SplitN(msg, "\n", 2)[0]))
+	return runtime.ExitRpodError
+}
+
+// cmdPath is the subcommand the user typed, for pointing at its --help.
+func cmdPath(args []string) string {
+	var p []string
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			break
+		}
+		p = append(p, a)
+		if len(p) == 2 {
+			break
+		}
+	}
+	if len(p) == 0 {
+		return ""
+	}
+	if len(p) == 2 && p[0] != "system" && p[0] != "image" && p[0] != "container" {
+		p = p[:1]
+	}
+	return strings.Join(p, " ") + " "
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "rpod",
+		Short:         "Run containers as an ordinary user, podman style",
+		Version:       Version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.CompletionOptions.HiddenDefaultCmd = true
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.root, "root", "", "path to the graph root directory (default: rpod's own store)")
+	pf.StringVar(&g.runroot, "runroot", "", "path to the run root directory")
+	pf.StringVar(&g.driver, "storage-driver", "", "storage driver: overlay or vfs (default: probed)")
+	pf.StringArrayVar(&g.storageOpts, "storage-opt", nil, "storage driver option")
+	pf.StringVar(&g.logLevel, "log-level", "warn", "log messages at or above this level")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &exitError{code: runtime.ExitRpodError, msg: fmt.Sprintf("%v: see rpod %s --help", err, strings.TrimPrefix(c.CommandPath(), "rpod "))}
+	})
+	root.AddCommand(newRunCmd(), newPullCmd(), newInfoCmd(), newVersionCmd(), newUnshareCmd(),
+		newSystemCmd(), newPsCmd(), newRmCmd(), newImagesCmd())
+	return root
+}
+
+// enter joins the rootless namespace; every command that touches the store calls it first.
+func enter() error {
+	if err := userns.Ensure(); err != nil {
+		return &exitError{code: runtime.ExitRpodError, msg: err.Error()}
+	}
+	return nil
+}
+
+// openStore joins the namespace and opens the store once per command.
+func openStore() (cstorage.Store, error) {
+	if g.store != nil {
+		return g.store, nil
+	}
+	if err := enter(); err != nil {
+		return nil, err
+	}
+	opts, err := storeOptions()
+	if err != nil {
+		return nil, err
+	}
+	s, err := storage.Open(opts)
+	if err != nil {
+		return nil, err
+	}
+	g.store, g.opts = s, opts
+	return s, nil
+}
+
+func storeOptions() (storage.Options, error) {
+	rd, err := userns.RuntimeDir()
+	if err != nil {
+		return storage.Options{}, err
+	}
+	opts, err := storage.DefaultOptions(rd)
+	if err != nil {
+		return storage.Options{}, err
+	}
+	if g.root != "" {
+		opts.GraphRoot = g.root
+	}
+	if g.runroot != "" {
+		opts.RunRoot = g.runroot
+	}
+	if g.driver != "" {
+		opts.Driver = g.driver
+	}
+	opts.DriverOptions = append(opts.DriverOptions, g.storageOpts...)
+	return opts, nil
+}
+
+// findImage looks the image up locally and pulls it when absent.
+func findImage(cmd *cobra.Command, name string) (*cstorage.Image, error) {
+	store, err := openStore()
+	if err != nil {
+		return nil, err
+	}
+	sys := image.SystemContext()
+	img, err := image.Lookup(store, sys, name)
+	if err == nil {
+		return img, nil
+	}
+	if !errors.Is(err, image.ErrNotFound) {
+		return nil, err
+	}
+	return image.Pull(cmd.Context(), store, sys, name, image.PullOptions{Report: os.Stderr})
+}

@@ -1,0 +1,209 @@
+package runtime
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	cstorage "go.podman.io/storage"
+)
+
+// Config is what a container was created with; it is stored as the
+// storage container's metadata so that the container and its record are
+// created and removed together.
+type Config struct {
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	Image      string    `json:"image"`
+	ImageID    string    `json:"imageId"`
+	Spec       Spec      `json:"spec"`
+	Stdin      bool      `json:"stdin,omitempty"`
+	AutoRemove bool      `json:"autoRemove,omitempty"`
+	Created    time.Time `json:"created"`
+}
+
+// State is what happened to a container.
+type State struct {
+	Status     string    `json:"status"` // created, running, exited
+	Pid        int       `json:"pid,omitempty"`
+	ExitCode   int       `json:"exitCode"`
+	StartedAt  time.Time `json:"startedAt,omitempty"`
+	FinishedAt time.Time `json:"finishedAt,omitempty"`
+}
+
+// Container is one container in the store.
+type Container struct {
+	Config
+	store cstorage.Store
+}
+
+// ErrNameInUse is returned by Create for a duplicate --name.
+var ErrNameInUse = errors.New("name already in use")
+
+// Create makes the container's writable layer and record.
+func Create(store cstorage.Store, cfg Config) (*Container, error) {
+	if cfg.Name == "" {
+		cfg.Name = RandomName()
+	}
+	if other, err := store.Container(cfg.Name); err == nil {
+		return nil, fmt.Errorf("the container name %q is already in use by %s: remove that container (rpod rm %s) or choose another name: %w", cfg.Name, other.ID[:12], cfg.Name, ErrNameInUse)
+	}
+	cfg.Created = time.Now()
+	meta, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := store.CreateContainer(cfg.ID, []string{cfg.Name}, cfg.ImageID, "", string(meta), nil)
+	if err != nil {
+		if errors.Is(err, cstorage.ErrDuplicateName) {
+			return nil, fmt.Errorf("the container name %q is already in use: remove that container (rpod rm %s) or choose another name: %w", cfg.Name, cfg.Name, ErrNameInUse)
+		}
+		return nil, fmt.Errorf("create container storage: %w", err)
+	}
+	cfg.ID = sc.ID
+	if cfg.Spec.Hostname == "" {
+		cfg.Spec.Hostname = sc.ID[:12]
+	}
+	meta, _ = json.Marshal(cfg)
+	if err := store.SetMetadata(sc.ID, string(meta)); err != nil {
+		store.DeleteContainer(sc.ID)
+		return nil, fmt.Errorf("record container: %w", err)
+	}
+	c := &Container{Config: cfg, store: store}
+	if err := c.SetState(State{Status: "created"}); err != nil {
+		store.DeleteContainer(sc.ID)
+		return nil, err
+	}
+	return c, nil
+}
+
+// Load finds a container by id, id prefix or name.
+func Load(store cstorage.Store, idOrName string) (*Container, error) {
+	sc, err := store.Container(idOrName)
+	if err != nil {
+		return nil, fmt.Errorf("no container with name or ID %q found: %w", idOrName, err)
+	}
+	return fromStorage(store, sc)
+}
+
+func fromStorage(store cstorage.Store, sc *cstorage.Container) (*Container, error) {
+	var cfg Config
+	if err := json.Unmarshal([]byte(sc.Metadata), &cfg); err != nil {
+		return nil, fmt.Errorf("container %s is not rpod's: %w", sc.ID[:12], err)
+	}
+	cfg.ID = sc.ID
+	return &Container{Config: cfg, store: store}, nil
+}
+
+// List returns every rpod container in the store.
+func List(store cstorage.Store) ([]*Container, error) {
+	all, err := store.Containers()
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	var out []*Container
+	for i := range all {
+		if c, err := fromStorage(store, &all[i]); err == nil {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func (c *Container) statePath() (string, error) {
+	dir, err := c.store.ContainerDirectory(c.ID)
+	if err != nil {
+		return "", fmt.Errorf("container directory: %w", err)
+	}
+	return filepath.Join(dir, "state.json"), nil
+}
+
+// SetState records the container's state atomically.
+func (c *Container) SetState(s State) error {
+	p, err := c.statePath()
+	if err != nil {
+		return err
+	}
+	b, _ := json.Marshal(s)
+	tmp := p + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return fmt.Errorf("write container state: %w", err)
+	}
+	if err := os.Rename(tmp, p); err != nil {
+		return fmt.Errorf("write container state: %w", err)
+	}
+	return nil
+}
+
+// State reads the container's state; a running container whose process is
+// gone is reported as exited.
+func (c *Container) State() State {
+	var s State
+	p, err := c.statePath()
+	if err != nil {
+		return State{Status: "unknown"}
+	}
+	b, err := os.ReadFile(p)
+	if err != nil || json.Unmarshal(b, &s) != nil {
+		return State{Status: "unknown"}
+	}
+	if s.Status == "running" && s.Pid > 0 && !alive(s.Pid) {
+		s.Status = "exited"
+		s.ExitCode = -1
+	}
+	return s
+}
+
+func alive(pid int) bool {
+	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+	return err == nil
+}
+
+// Mount mounts the container's rootfs and returns its path.
+func (c *Container) Mount() (string, error) {
+	p, err := c.store.Mount(c.ID, "")
+	if err != nil {
+		return "", fmt.Errorf("mount rootfs: %w", err)
+	}
+	return p, nil
+}
+
+// Unmount releases the container's rootfs mount.
+func (c *Container) Unmount() error {
+	if _, err := c.store.Unmount(c.ID, false); err != nil {
+		return fmt.Errorf("unmount rootfs: %w", err)
+	}
+	return nil
+}
+
+// Remove deletes the container's layer and record.
+func (c *Container) Remove(force bool) error {
+	s := c.State()
+	if s.Status == "running" && !force {
+		return fmt.Errorf("container %s is running: stop it first or use rpod rm -f", c.Name)
+	}
+	if s.Status == "running" {
+		syscallKill(s.Pid)
+	}
+	c.store.Unmount(c.ID, true)
+	if err := c.store.DeleteContainer(c.ID); err != nil {
+		return fmt.Errorf("remove container %s: %w", c.Name, err)
+	}
+	return nil
+}
+
+var adjectives = []string{"brave", "calm", "eager", "fancy", "gentle", "happy", "jolly", "keen", "lucid", "merry", "nifty", "proud", "quiet", "sharp", "tender", "vivid", "witty", "zen"}
+var nouns = []string{"babbage", "curie", "darwin", "euler", "fermi", "gauss", "hopper", "knuth", "lovelace", "noether", "pascal", "ritchie", "shannon", "thompson", "turing", "wozniak"}
+
+// RandomName returns a podman-style adjective_noun name.
+func RandomName() string {
+	var b [8]byte
+	rand.Read(b[:])
+	n := binary.LittleEndian.Uint64(b[:])
+	return adjectives[n%uint64(len(adjectives))] + "_" + nouns[(n/1000)%uint64(len(nouns))]
+}

@@ -1,0 +1,245 @@
+package runtime
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	goruntime "runtime"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/rpod/rpod/runtime/caps"
+	"github.com/rpod/rpod/runtime/seccomp"
+)
+
+// initError carries the exit code podman would give for a failure.
+type initError struct {
+	code int
+	msg  string
+}
+
+func (e *initError) Error() string { return e.msg }
+
+func fail(code int, format string, args ...any) error {
+	return &initError{code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+// InitMain is the init step: it runs as the first process of the container's
+// new namespaces, builds the container's root and execs the command. It
+// returns only by exiting.
+func InitMain() {
+	// Capabilities, seccomp and credentials are per thread: all of it
+	// happens on this one, which then execs.
+	goruntime.LockOSThread()
+	sock := os.NewFile(3, "sync")
+	unix.CloseOnExec(3)
+	var spec Spec
+	if err := json.NewDecoder(sock).Decode(&spec); err != nil {
+		fmt.Fprintf(os.Stderr, "Error: read container spec: %v\n", err)
+		os.Exit(ExitRpodError)
+	}
+	err := initContainer(&spec, sock)
+	code := ExitRpodError
+	var ie *initError
+	if errors.As(err, &ie) {
+		code = ie.code
+	}
+	b, _ := json.Marshal(syncMsg{Type: "error", Msg: err.Error(), Code: code})
+	sock.Write(b)
+	os.Exit(code)
+}
+
+func initContainer(s *Spec, sock *os.File) error {
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("make mounts private: %w", err)
+	}
+	root := s.Rootfs
+	if err := unix.Mount(root, root, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("bind rootfs: %w", err)
+	}
+	if err := mountProc(root); err != nil {
+		return err
+	}
+	if err := mountDev(root); err != nil {
+		return err
+	}
+	if err := mountSys(root); err != nil {
+		return err
+	}
+	if s.Terminal {
+		if err := setupTerminal(root, sock); err != nil {
+			return err
+		}
+	}
+	if err := pivot(root); err != nil {
+		return err
+	}
+	if err := maskPaths(); err != nil {
+		return err
+	}
+	if err := unix.Sethostname([]byte(s.Hostname)); err != nil {
+		return fmt.Errorf("set hostname: %w", err)
+	}
+	if err := loopbackUp(); err != nil {
+		return err
+	}
+	u, err := resolveUserIn(s.User)
+	if err != nil {
+		return fail(ExitRpodError, "%v", err)
+	}
+	env := s.Env
+	if !hasEnv(env, "HOME") {
+		env = append(env, "HOME="+u.Home)
+	}
+	cwd := s.Cwd
+	if cwd == "" {
+		cwd = "/"
+	}
+	if err := os.MkdirAll(cwd, 0o755); err != nil {
+		return fmt.Errorf("create working directory %s: %w", cwd, err)
+	}
+	if err := unix.Chdir(cwd); err != nil {
+		return fmt.Errorf("change to working directory %s: %w", cwd, err)
+	}
+	if len(s.Args) == 0 {
+		return fail(ExitRpodError, "no command specified: give one after the image name, or use an image with an ENTRYPOINT or CMD")
+	}
+	path, err := lookPath(s.Args[0], env)
+	if err != nil {
+		return err
+	}
+	return execAs(s, u, path, env)
+}
+
+// execAs drops to the container's credentials and execs; every step acts on
+// the locked thread only, which exec turns into the process's state.
+func execAs(s *Spec, u ExecUser, path string, env []string) error {
+	if s.Seccomp {
+		// Installed while we still hold CAP_SYS_ADMIN, so no_new_privs is not required.
+		if err := seccomp.Install(); err != nil {
+			return fmt.Errorf("install seccomp filter: %w", err)
+		}
+	}
+	if s.NoNewPrivileges {
+		if err := seccomp.SetNoNewPrivs(); err != nil {
+			return fmt.Errorf("set no_new_privs: %w", err)
+		}
+	}
+	groups := make([]uint32, len(u.Groups))
+	copy(groups, u.Groups)
+	if err := setgroups(groups); err != nil && len(groups) > 0 {
+		return fmt.Errorf("set supplementary groups: %w", err)
+	}
+	names := s.Caps
+	if len(names) == 0 {
+		names = caps.Default
+	}
+	var keep []int
+	for _, n := range names {
+		c, err := caps.Parse(n)
+		if err != nil {
+			return fail(ExitRpodError, "%v", err)
+		}
+		keep = append(keep, c...)
+	}
+	if err := caps.Apply(keep); err != nil {
+		return fmt.Errorf("set capabilities: %w", err)
+	}
+	if _, _, e := unix.RawSyscall(unix.SYS_SETRESGID, uintptr(u.GID), uintptr(u.GID), uintptr(u.GID)); e != 0 {
+		return fmt.Errorf("set gid %d: %w", u.GID, e)
+	}
+	if _, _, e := unix.RawSyscall(unix.SYS_SETRESUID, uintptr(u.UID), uintptr(u.UID), uintptr(u.UID)); e != 0 {
+		return fmt.Errorf("set uid %d: %w (is the uid mapped? see rpod info idMappings)", u.UID, e)
+	}
+	err := syscall.Exec(path, s.Args, env)
+	switch {
+	case errors.Is(err, unix.ENOENT):
+		return fail(ExitNotFound, "exec %q: no such file or directory", s.Args[0])
+	default:
+		return fail(ExitCannotExec, "exec %q: %v: the command cannot be invoked", s.Args[0], err)
+	}
+}
+
+func setgroups(g []uint32) error {
+	var p uintptr
+	if len(g) > 0 {
+		p = uintptr(unsafePointer(&g[0]))
+	}
+	if _, _, e := unix.RawSyscall(unix.SYS_SETGROUPS, uintptr(len(g)), p, 0); e != 0 {
+		return e
+	}
+	return nil
+}
+
+func hasEnv(env []string, key string) bool {
+	for _, e := range env {
+		if strings.HasPrefix(e, key+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+func envValue(env []string, key string) string {
+	for i := len(env) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(env[i], key+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// DefaultPath is the PATH a container gets when its image sets none.
+const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// lookPath finds the command in the container's own PATH, with podman's
+// exit codes: 127 when there is no such command, 126 when it cannot run.
+func lookPath(file string, env []string) (string, error) {
+	check := func(p string) error {
+		st, err := os.Stat(p)
+		if err != nil {
+			return err
+		}
+		if st.IsDir() || st.Mode()&0o111 == 0 {
+			return unix.EACCES
+		}
+		return nil
+	}
+	if strings.Contains(file, "/") {
+		err := check(file)
+		switch {
+		case err == nil:
+			return file, nil
+		case errors.Is(err, os.ErrNotExist):
+			return "", fail(ExitNotFound, "exec %q: no such file or directory in the container", file)
+		default:
+			return "", fail(ExitCannotExec, "exec %q: permission denied: not an executable file", file)
+		}
+	}
+	path := envValue(env, "PATH")
+	if path == "" {
+		path = DefaultPath
+	}
+	denied := ""
+	for _, dir := range filepath.SplitList(path) {
+		if dir == "" {
+			dir = "."
+		}
+		p := filepath.Join(dir, file)
+		err := check(p)
+		if err == nil {
+			return p, nil
+		}
+		if errors.Is(err, unix.EACCES) && denied == "" {
+			denied = p
+		}
+	}
+	if denied != "" {
+		return "", fail(ExitCannotExec, "exec %q: permission denied: %s is not an executable file", file, denied)
+	}
+	return "", fail(ExitNotFound, "exec %q: executable file not found in $PATH of the container", file)
+}

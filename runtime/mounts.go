@@ -1,0 +1,256 @@
+package runtime
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// target returns root+p, creating it as a directory (or an empty file) when
+// the image lacks it, and refusing a symlink: a mount must never follow an
+// image's link out of the rootfs.
+func target(root, p string, dir bool) (string, error) {
+	t := filepath.Join(root, p)
+	st, err := os.Lstat(t)
+	switch {
+	case err == nil && st.Mode()&os.ModeSymlink != 0:
+		return "", fmt.Errorf("mount target %s is a symlink in the image: refusing to follow it", p)
+	case err == nil:
+		return t, nil
+	case !errors.Is(err, os.ErrNotExist):
+		return "", fmt.Errorf("mount target %s: %w", p, err)
+	}
+	if dir {
+		if err := os.MkdirAll(t, 0o755); err != nil {
+			return "", fmt.Errorf("create mount target %s: %w", p, err)
+		}
+		return t, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(t), 0o755); err != nil {
+		return "", fmt.Errorf("create mount target %s: %w", p, err)
+	}
+	f, err := os.OpenFile(t, os.O_CREATE|os.O_WRONLY|unix.O_CLOEXEC, 0o644)
+	if err != nil {
+		return "", fmt.Errorf("create mount target %s: %w", p, err)
+	}
+	f.Close()
+	return t, nil
+}
+
+func mountAt(root, p, fstype, source string, flags uintptr, data string) error {
+	t, err := target(root, p, true)
+	if err != nil {
+		return err
+	}
+	if err := unix.Mount(source, t, fstype, flags, data); err != nil {
+		return fmt.Errorf("mount %s on %s: %w", fstype, p, err)
+	}
+	return nil
+}
+
+const secure = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
+
+func mountProc(root string) error {
+	return mountAt(root, "/proc", "proc", "proc", secure, "")
+}
+
+// hostDevices are bind-mounted from the host: a user namespace may not mknod.
+var hostDevices = []string{"null", "zero", "full", "random", "urandom", "tty"}
+
+func mountDev(root string) error {
+	if err := mountAt(root, "/dev", "tmpfs", "tmpfs", unix.MS_NOSUID|unix.MS_STRICTATIME, "mode=755,size=65536k"); err != nil {
+		return err
+	}
+	dev := filepath.Join(root, "dev")
+	for _, d := range hostDevices {
+		t, err := target(root, "/dev/"+d, false)
+		if err != nil {
+			return err
+		}
+		if err := unix.Mount("/dev/"+d, t, "", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("bind /dev/%s: %w", d, err)
+		}
+	}
+	// gid=5 (tty) is mapped only when the user has subordinate ranges.
+	if err := mountAt(root, "/dev/pts", "devpts", "devpts", unix.MS_NOSUID|unix.MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5"); err != nil {
+		if err := unix.Mount("devpts", filepath.Join(dev, "pts"), "devpts", unix.MS_NOSUID|unix.MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620"); err != nil {
+			return fmt.Errorf("mount devpts: %w", err)
+		}
+	}
+	if err := mountAt(root, "/dev/shm", "tmpfs", "shm", secure, "mode=1777,size=65536k"); err != nil {
+		return err
+	}
+	if err := mountAt(root, "/dev/mqueue", "mqueue", "mqueue", secure, ""); err != nil {
+		return err
+	}
+	links := [][2]string{
+		{"pts/ptmx", "ptmx"}, {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"},
+		{"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}, {"/proc/kcore", "core"},
+	}
+	for _, l := range links {
+		if err := os.Symlink(l[0], filepath.Join(dev, l[1])); err != nil {
+			return fmt.Errorf("create /dev/%s: %w", l[1], err)
+		}
+	}
+	return nil
+}
+
+func mountSys(root string) error {
+	err := mountAt(root, "/sys", "sysfs", "sysfs", secure|unix.MS_RDONLY, "")
+	if err == nil {
+		if isCgroup2() {
+			// Best effort: the container's cgroup namespace shows its own subtree.
+			unix.Mount("cgroup2", filepath.Join(root, "sys/fs/cgroup"), "cgroup2", secure|unix.MS_RDONLY, "")
+		}
+		return nil
+	}
+	// sysfs needs a network namespace we own; fall back to the host's, read-only.
+	t := filepath.Join(root, "sys")
+	if err := unix.Mount("/sys", t, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("bind /sys: %w", err)
+	}
+	return remountRO(t)
+}
+
+func isCgroup2() bool {
+	var st unix.Statfs_t
+	return unix.Statfs("/sys/fs/cgroup", &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC
+}
+
+// remountRO makes a bind mount read-only, keeping the flags the kernel
+// locked on it in the user namespace (else the remount is refused).
+func remountRO(p string) error {
+	var st unix.Statfs_t
+	if err := unix.Statfs(p, &st); err != nil {
+		return fmt.Errorf("statfs %s: %w", p, err)
+	}
+	keep := uintptr(st.Flags) & (unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC | unix.MS_NOATIME | unix.MS_NODIRATIME | unix.MS_RELATIME)
+	if err := unix.Mount("", p, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY|keep, ""); err != nil {
+		return fmt.Errorf("remount %s read-only: %w", p, err)
+	}
+	return nil
+}
+
+// setupTerminal creates the container's pty in its own devpts, so that the
+// tty the command sees is its own, and sends the master to the parent.
+func setupTerminal(root string, sock *os.File) error {
+	master, err := os.OpenFile(filepath.Join(root, "dev/pts/ptmx"), os.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open pty master: %w", err)
+	}
+	defer master.Close()
+	mfd := int(master.Fd())
+	if err := unix.IoctlSetPointerInt(mfd, unix.TIOCSPTLCK, 0); err != nil {
+		return fmt.Errorf("unlock pty: %w", err)
+	}
+	n, err := unix.IoctlGetInt(mfd, unix.TIOCGPTN)
+	if err != nil {
+		return fmt.Errorf("pty number: %w", err)
+	}
+	slavePath := filepath.Join(root, "dev/pts", fmt.Sprint(n))
+	slave, err := unix.Open(slavePath, unix.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		return fmt.Errorf("open pty slave: %w", err)
+	}
+	console, err := target(root, "/dev/console", false)
+	if err != nil {
+		return err
+	}
+	if err := unix.Mount(slavePath, console, "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("bind /dev/console: %w", err)
+	}
+	for fd := 0; fd < 3; fd++ {
+		if err := unix.Dup3(slave, fd, 0); err != nil {
+			return fmt.Errorf("attach pty: %w", err)
+		}
+	}
+	unix.Close(slave)
+	unix.Setsid() // already a session leader when the parent asked for Setsid
+	if err := unix.IoctlSetInt(0, unix.TIOCSCTTY, 0); err != nil {
+		return fmt.Errorf("set controlling terminal: %w", err)
+	}
+	b, _ := json.Marshal(syncMsg{Type: "pty"})
+	if err := unix.Sendmsg(int(sock.Fd()), b, unix.UnixRights(mfd), nil, 0); err != nil {
+		return fmt.Errorf("send pty to rpod: %w", err)
+	}
+	return nil
+}
+
+func pivot(root string) error {
+	if err := unix.Chdir(root); err != nil {
+		return fmt.Errorf("enter rootfs: %w", err)
+	}
+	// pivot_root(".", ".") stacks the old root under the new one; detaching
+	// it leaves no path to the host's tree.
+	if err := unix.PivotRoot(".", "."); err != nil {
+		return fmt.Errorf("pivot_root: %w", err)
+	}
+	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
+		return fmt.Errorf("detach old root: %w", err)
+	}
+	return unix.Chdir("/")
+}
+
+// Masked and read-only paths as podman's defaults: kernel interfaces a
+// container has no business reading or writing.
+var (
+	maskedPaths = []string{
+		"/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+		"/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/proc/interrupts",
+		"/sys/firmware", "/sys/fs/selinux", "/sys/dev/block", "/sys/devices/virtual/powercap",
+	}
+	readonlyPaths = []string{"/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}
+)
+
+func maskPaths() error {
+	for _, p := range maskedPaths {
+		st, err := os.Stat(p)
+		if err != nil {
+			continue
+		}
+		if st.IsDir() {
+			err = unix.Mount("tmpfs", p, "tmpfs", unix.MS_RDONLY, "size=0")
+		} else {
+			err = unix.Mount("/dev/null", p, "", unix.MS_BIND, "")
+		}
+		if err != nil {
+			return fmt.Errorf("mask %s: %w", p, err)
+		}
+	}
+	for _, p := range readonlyPaths {
+		if _, err := os.Stat(p); err != nil {
+			continue
+		}
+		if err := unix.Mount(p, p, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return fmt.Errorf("bind %s: %w", p, err)
+		}
+		if err := remountRO(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func loopbackUp() error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("loopback: %w", err)
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq("lo")
+	if err != nil {
+		return fmt.Errorf("loopback: %w", err)
+	}
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
+		return fmt.Errorf("loopback flags: %w", err)
+	}
+	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
+	if err := unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr); err != nil {
+		return fmt.Errorf("bring loopback up: %w", err)
+	}
+	return nil
+}

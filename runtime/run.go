@@ -1,0 +1,237 @@
+package runtime
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	goruntime "runtime"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+	"golang.org/x/term"
+)
+
+// Stdio is the container's standard streams as the parent holds them.
+type Stdio struct {
+	In       *os.File // nil: /dev/null
+	Out, Err *os.File
+}
+
+// Process is a started container's first process.
+type Process struct {
+	cmd    *exec.Cmd
+	master *os.File
+}
+
+// Pid is the host-side pid of the container's first process.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
+// Namespaces every container gets of its own.
+const cloneFlags = unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC |
+	unix.CLONE_NEWNET | unix.CLONE_NEWCGROUP
+
+// Start runs the init step in new namespaces and returns once the command
+// has been exec'd, or with the init step's error (an *ExitError carrying
+// podman's code when the command could not be run).
+func Start(spec *Spec, stdio Stdio) (*Process, error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("sync socket: %w", err)
+	}
+	parent := os.NewFile(uintptr(fds[0]), "sync-parent")
+	child := os.NewFile(uintptr(fds[1]), "sync-child")
+	defer parent.Close()
+
+	exe, err := os.Executable()
+	if err != nil {
+		child.Close()
+		return nil, fmt.Errorf("find rpod executable: %w", err)
+	}
+	cmd := exec.Command(exe, initArg)
+	cmd.Args[0] = "rpod-init"
+	cmd.Env = []string{}
+	cmd.ExtraFiles = []*os.File{child}
+	cmd.Dir = "/"
+	if !spec.Terminal {
+		if stdio.In != nil {
+			cmd.Stdin = stdio.In
+		}
+		cmd.Stdout, cmd.Stderr = stdio.Out, stdio.Err
+	}
+	// Its own session: the terminal's ^C reaches rpod, which forwards it
+	// once, as podman's sig-proxy does. Pdeathsig: a container never
+	// outlives the rpod that runs it in the foreground.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: cloneFlags, Setsid: true, Pdeathsig: unix.SIGKILL}
+	// Pdeathsig follows the thread that forked, so keep to one.
+	goruntime.LockOSThread()
+	err = cmd.Start()
+	child.Close()
+	if err != nil {
+		goruntime.UnlockOSThread()
+		return nil, fmt.Errorf("start container: %w", err)
+	}
+	p := &Process{cmd: cmd}
+	if err := json.NewEncoder(parent).Encode(spec); err != nil {
+		p.kill()
+		return nil, fmt.Errorf("send spec to container: %w", err)
+	}
+	if err := p.readSync(parent); err != nil {
+		p.kill()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *Process) kill() {
+	p.cmd.Process.Kill()
+	p.cmd.Wait()
+	if p.master != nil {
+		p.master.Close()
+	}
+	goruntime.UnlockOSThread()
+}
+
+// ExitError is a failure before the container's command ran, with the
+// exit code podman gives for it.
+type ExitError struct {
+	Code int
+	Msg  string
+}
+
+func (e *ExitError) Error() string { return e.Msg }
+
+// readSync reads the init step's messages until exec closes the socket.
+func (p *Process) readSync(sock *os.File) error {
+	buf := make([]byte, 64<<10)
+	oob := make([]byte, unix.CmsgSpace(4))
+	for {
+		n, oobn, _, _, err := unix.Recvmsg(int(sock.Fd()), buf, oob, unix.MSG_CMSG_CLOEXEC)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("read from container init: %w", err)
+		}
+		if n == 0 {
+			return nil // exec closed the socket: the command runs
+		}
+		var m syncMsg
+		if err := json.Unmarshal(buf[:n], &m); err != nil {
+			return fmt.Errorf("container init sent %q: %w", buf[:n], err)
+		}
+		switch m.Type {
+		case "pty":
+			msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+			if err != nil || len(msgs) == 0 {
+				return fmt.Errorf("receive pty: %v", err)
+			}
+			fds, err := unix.ParseUnixRights(&msgs[0])
+			if err != nil || len(fds) == 0 {
+				return fmt.Errorf("receive pty: %v", err)
+			}
+			p.master = os.NewFile(uintptr(fds[0]), "pty-master")
+		case "error":
+			p.cmd.Wait()
+			return &ExitError{Code: m.Code, Msg: m.Msg}
+		}
+	}
+}
+
+// Wait attaches the terminal when there is one, forwards signals, waits for
+// the command and returns its exit code (128+N when killed by signal N).
+func (p *Process) Wait(stdio Stdio) (int, error) {
+	defer goruntime.UnlockOSThread()
+	sigs := make(chan os.Signal, 32)
+	signal.Notify(sigs)
+	defer signal.Stop(sigs)
+	var copies sync.WaitGroup
+	var restore func()
+	if p.master != nil {
+		restore = p.attach(stdio, &copies)
+	}
+	done := make(chan struct{})
+	var werr error
+	go func() {
+		werr = p.cmd.Wait()
+		close(done)
+	}()
+	for {
+		select {
+		case s := <-sigs:
+			sig := s.(syscall.Signal)
+			switch sig {
+			case unix.SIGCHLD, unix.SIGURG, unix.SIGPIPE:
+				// SIGURG is the Go runtime's own preemption signal.
+			case unix.SIGWINCH:
+				p.resize(stdio)
+			default:
+				unix.Kill(p.cmd.Process.Pid, sig)
+			}
+		case <-done:
+			copies.Wait()
+			if restore != nil {
+				restore()
+			}
+			if p.master != nil {
+				p.master.Close()
+			}
+			return exitCode(p.cmd.ProcessState, werr)
+		}
+	}
+}
+
+func exitCode(ps *os.ProcessState, err error) (int, error) {
+	if ps == nil {
+		return ExitRpodError, fmt.Errorf("wait for container: %w", err)
+	}
+	ws := ps.Sys().(syscall.WaitStatus)
+	if ws.Signaled() {
+		return 128 + int(ws.Signal()), nil
+	}
+	return ws.ExitStatus(), nil
+}
+
+// attach copies between rpod's terminal and the container's pty, with the
+// local terminal in raw mode so that keys reach the container unchanged.
+func (p *Process) attach(stdio Stdio, wg *sync.WaitGroup) (restore func()) {
+	restore = func() {}
+	if stdio.In != nil && term.IsTerminal(int(stdio.In.Fd())) {
+		if st, err := term.MakeRaw(int(stdio.In.Fd())); err == nil {
+			restore = func() { term.Restore(int(stdio.In.Fd()), st) }
+		}
+	}
+	p.resize(stdio)
+	if stdio.In != nil {
+		// Not waited for: a read on the terminal ends only with the next key.
+		go io.Copy(p.master, stdio.In)
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		// EIO marks the last process closing the pty: the output is complete.
+		io.Copy(stdio.Out, p.master)
+	}()
+	return restore
+}
+
+func (p *Process) resize(stdio Stdio) {
+	if p.master == nil {
+		return
+	}
+	for _, f := range []*os.File{stdio.In, stdio.Out} {
+		if f == nil {
+			continue
+		}
+		if ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ); err == nil {
+			unix.IoctlSetWinsize(int(p.master.Fd()), unix.TIOCSWINSZ, ws)
+			return
+		}
+	}
+}
+
+func syscallKill(pid int) { unix.Kill(pid, unix.SIGKILL) }

@@ -1,0 +1,43 @@
+// Package runtime runs one container: the spec built from image config and
+// flags, the init step inside the new namespaces, and the parent that owns
+// the terminal, forwards signals and reports the exit code.
+package runtime
+
+// Spec is what the init step needs to turn a fresh set of namespaces into
+// the container and exec its command. The parent sends it over the sync socket.
+type Spec struct {
+	Rootfs   string   `json:"rootfs"`
+	Args     []string `json:"args"`
+	Env      []string `json:"env"`
+	Cwd      string   `json:"cwd"`
+	User     string   `json:"user,omitempty"`
+	Hostname string   `json:"hostname"`
+	Terminal bool     `json:"terminal,omitempty"`
+	// Caps is the capability set of a root process; empty means caps.Default.
+	Caps []string `json:"caps,omitempty"`
+	// NoNewPrivileges stops setuid binaries from gaining anything.
+	NoNewPrivileges bool `json:"noNewPrivileges,omitempty"`
+	// Seccomp installs the default filter unless false.
+	Seccomp bool `json:"seccomp"`
+}
+
+// Exit codes that podman gives for failures before the command runs.
+const (
+	ExitRpodError  = 125
+	ExitCannotExec = 126
+	ExitNotFound   = 127
+)
+
+// syncMsg is one message from the init step to the parent.
+type syncMsg struct {
+	// Type is "pty" (master fd attached) or "error".
+	Type string `json:"type"`
+	Msg  string `json:"msg,omitempty"`
+	Code int    `json:"code,omitempty"`
+}
+
+// initArg is argv[1] of the re-executed rpod that runs the init step.
+const initArg = "__rpod_init"
+
+// IsInit reports whether this process is the init step of a container.
+func IsInit(args []string) bool { return len(args) > 1 && args[1] == initArg }

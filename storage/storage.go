@@ -1,0 +1,177 @@
+// Package storage opens rpod's containers/storage store: where it lives,
+// which driver it uses (probed once and kept), and container rootfs mounts.
+package storage
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	cstorage "go.podman.io/storage"
+	"go.podman.io/storage/pkg/homedir"
+	"go.podman.io/storage/types"
+)
+
+// Options says where the store lives and which driver it uses.
+type Options struct {
+	GraphRoot     string
+	RunRoot       string
+	Driver        string
+	DriverOptions []string
+	// ConfigFile is the storage.conf that set these options, if any.
+	ConfigFile string
+}
+
+// userStorageConf is the storage.conf a user writes to configure the store:
+// when one exists rpod follows it entirely, as podman would.
+func userStorageConf() string {
+	if v := os.Getenv("CONTAINERS_STORAGE_CONF"); v != "" {
+		return v
+	}
+	cfg, err := homedir.GetConfigHome()
+	if err != nil {
+		return ""
+	}
+	p := filepath.Join(cfg, "containers", "storage.conf")
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	return ""
+}
+
+// DefaultOptions returns the store location: a store of rpod's own under
+// $XDG_DATA_HOME/rpod/storage (see DESIGN.md: sharing podman's store waits for
+// a test that proves it safe), unless the user's storage.conf says otherwise.
+// runtimeDir is rpod's runtime directory from userns.RuntimeDir.
+func DefaultOptions(runtimeDir string) (Options, error) {
+	if conf := userStorageConf(); conf != "" {
+		so, err := types.LoadStoreOptions(types.LoadOptions{})
+		if err != nil {
+			return Options{}, fmt.Errorf("read %s: %w", conf, err)
+		}
+		return Options{GraphRoot: so.GraphRoot, RunRoot: so.RunRoot, Driver: so.GraphDriverName, DriverOptions: so.GraphDriverOptions, ConfigFile: conf}, nil
+	}
+	data, err := homedir.GetDataHome()
+	if err != nil {
+		return Options{}, fmt.Errorf("find data directory: %w", err)
+	}
+	o := Options{
+		GraphRoot: filepath.Join(data, "rpod", "storage"),
+		RunRoot:   filepath.Join(runtimeDir, "storage"),
+		Driver:    os.Getenv("STORAGE_DRIVER"),
+	}
+	if v, ok := os.LookupEnv("STORAGE_OPTS"); ok && v != "" {
+		o.DriverOptions = strings.Split(v, ",")
+	}
+	return o, nil
+}
+
+// driverRecord is the probe's result, kept in the graphroot so that every
+// later rpod opens the store the same way.
+type driverRecord struct {
+	Driver  string   `json:"driver"`
+	Options []string `json:"options,omitempty"`
+}
+
+func recordPath(graphRoot string) string { return filepath.Join(graphRoot, "rpod-driver.json") }
+
+// Open opens the store, probing native overlay, then fuse-overlayfs, then vfs
+// the first time, and using the recorded choice after that.
+func Open(o Options) (cstorage.Store, error) {
+	extra := singleIDOptions()
+	if o.Driver != "" {
+		return get(o, o.Driver, append(o.DriverOptions, extra(o.Driver)...))
+	}
+	if b, err := os.ReadFile(recordPath(o.GraphRoot)); err == nil {
+		var rec driverRecord
+		if err := json.Unmarshal(b, &rec); err == nil && rec.Driver != "" {
+			return get(o, rec.Driver, append(append(o.DriverOptions, rec.Options...), extra(rec.Driver)...))
+		}
+	}
+	var errs []error
+	for _, c := range candidates(o.DriverOptions) {
+		s, err := get(o, c.Driver, append(append(o.DriverOptions, c.Options...), extra(c.Driver)...))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", describe(c), err))
+			continue
+		}
+		b, _ := json.Marshal(c)
+		tmp := recordPath(o.GraphRoot) + ".tmp"
+		if err := os.WriteFile(tmp, b, 0o600); err == nil {
+			os.Rename(tmp, recordPath(o.GraphRoot))
+		}
+		return s, nil
+	}
+	return nil, fmt.Errorf("no storage driver works here: %w", errors.Join(errs...))
+}
+
+func describe(c driverRecord) string {
+	for _, o := range c.Options {
+		if strings.HasSuffix(o, "mount_program="+fuseOverlayfs()) {
+			return "overlay (fuse-overlayfs)"
+		}
+	}
+	return c.Driver
+}
+
+func fuseOverlayfs() string {
+	p, err := exec.LookPath("fuse-overlayfs")
+	if err != nil {
+		return ""
+	}
+	return p
+}
+
+func candidates(userOpts []string) []driverRecord {
+	for _, o := range userOpts {
+		if strings.Contains(o, "mount_program=") {
+			return []driverRecord{{Driver: "overlay"}}
+		}
+	}
+	c := []driverRecord{{Driver: "overlay"}}
+	if p := fuseOverlayfs(); p != "" {
+		c = append(c, driverRecord{Driver: "overlay", Options: []string{"overlay.mount_program=" + p}})
+	}
+	return append(c, driverRecord{Driver: "vfs"})
+}
+
+// singleIDOptions lets a store work in a namespace with one ID: image files
+// owned by other IDs cannot be chowned there, as with podman.
+func singleIDOptions() func(driver string) []string {
+	b, err := os.ReadFile("/proc/self/uid_map")
+	if err != nil || len(strings.Split(strings.TrimSpace(string(b)), "\n")) > 1 {
+		return func(string) []string { return nil }
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 3 || f[2] != "1" {
+		return func(string) []string { return nil }
+	}
+	return func(driver string) []string { return []string{driver + ".ignore_chown_errors=true"} }
+}
+
+func get(o Options, driver string, opts []string) (cstorage.Store, error) {
+	s, err := cstorage.GetStore(types.StoreOptions{
+		GraphRoot:          o.GraphRoot,
+		RunRoot:            o.RunRoot,
+		GraphDriverName:    driver,
+		GraphDriverOptions: opts,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", o.GraphRoot, err)
+	}
+	return s, nil
+}
+
+// MountProgram returns the mount program the store's driver uses, if any.
+func MountProgram(s cstorage.Store) string {
+	for _, o := range s.GraphOptions() {
+		if i := strings.Index(o, "mount_program="); i >= 0 {
+			return o[i+len("mount_program="):]
+		}
+	}
+	return ""
+}

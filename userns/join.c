@@ -1,0 +1,189 @@
+// The rootless namespace join runs here, before the Go runtime starts: setns
+// into a user namespace is refused to a multi-threaded process, and a Go
+// program has several threads from its first instruction.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "join.h"
+
+char rpod_join_error[256];
+int rpod_joined_uid = -1;
+int rpod_joined_gid = -1;
+
+// skip_join is true for commands that must not or need not enter the
+// namespace: they either work outside it or manage the pause process itself.
+static int skip_join(int argc, char **argv) {
+	const char *cmd = NULL, *sub = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 || strcmp(a, "--version") == 0 || strcmp(a, "-v") == 0)
+			return 1;
+		if (a[0] == '-') {
+			// Global flags that take a separate value.
+			if (cmd == NULL && strchr(a, '=') == NULL &&
+			    (strcmp(a, "--root") == 0 || strcmp(a, "--runroot") == 0 || strcmp(a, "--storage-driver") == 0 ||
+			     strcmp(a, "--storage-opt") == 0 || strcmp(a, "--log-level") == 0))
+				i++;
+			continue;
+		}
+		if (cmd == NULL)
+			cmd = a;
+		else if (sub == NULL) {
+			sub = a;
+			break;
+		}
+	}
+	if (cmd == NULL)
+		return 1;
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "help") == 0 || strcmp(cmd, "completion") == 0 ||
+	    strcmp(cmd, "__complete") == 0)
+		return 1;
+	if (strcmp(cmd, "system") == 0 && sub != NULL && strcmp(sub, "migrate") == 0)
+		return 1;
+	return 0;
+}
+
+// rpod_runtime_dir mirrors userns.RuntimeDir in Go: $XDG_RUNTIME_DIR when it
+// is a directory owned by us, else /tmp/rpod-run-UID.
+static void runtime_dir(char *buf, size_t len) {
+	const char *x = getenv("XDG_RUNTIME_DIR");
+	struct stat st;
+	if (x != NULL && x[0] == '/' && stat(x, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid()) {
+		snprintf(buf, len, "%s/rpod", x);
+		return;
+	}
+	snprintf(buf, len, "/tmp/rpod-run-%d/rpod", (int)getuid());
+}
+
+// process_start_time returns field 22 of /proc/PID/stat, so that a pid file
+// naming a recycled pid is not trusted.
+static unsigned long long process_start_time(long pid) {
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	if (p == NULL)
+		return 0;
+	// After ") " come fields 3..; start time is field 22.
+	int field = 2;
+	for (; *p && field < 22; p++)
+		if (*p == ' ')
+			field++;
+	return strtoull(p, NULL, 10);
+}
+
+static void pause_forever(void) {
+	// Held only to keep the namespaces alive: no Go runtime, a few hundred KiB.
+	prctl(PR_SET_NAME, "rpod-pause", 0, 0, 0);
+	if (chdir("/") < 0) {
+	}
+	sigset_t all;
+	sigfillset(&all);
+	sigdelset(&all, SIGTERM);
+	sigdelset(&all, SIGKILL);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	for (;;)
+		pause();
+}
+
+static void join(void) {
+	char dir[PATH_MAX], path[PATH_MAX + 32], buf[128];
+	runtime_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/pause.pid", dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return; // no pause process yet: Go creates one
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	long pid = 0;
+	unsigned long long start = 0;
+	if (sscanf(buf, "%ld %llu", &pid, &start) != 2 || pid <= 0)
+		return;
+	if (process_start_time(pid) != start)
+		return; // stale: Go replaces it
+	char nspath[64];
+	snprintf(nspath, sizeof nspath, "/proc/%ld", pid);
+	struct stat st;
+	if (stat(nspath, &st) < 0 || st.st_uid != getuid())
+		return; // not ours: namespace files themselves are owned by root
+	snprintf(nspath, sizeof nspath, "/proc/%ld/ns/user", pid);
+	int userfd = open(nspath, O_RDONLY | O_CLOEXEC);
+	snprintf(nspath, sizeof nspath, "/proc/%ld/ns/mnt", pid);
+	int mntfd = open(nspath, O_RDONLY | O_CLOEXEC);
+	if (userfd < 0 || mntfd < 0) {
+		snprintf(rpod_join_error, sizeof rpod_join_error, "open namespaces of pause process %ld: %s", pid, strerror(errno));
+		goto out;
+	}
+	char cwd[PATH_MAX];
+	int have_cwd = getcwd(cwd, sizeof cwd) != NULL;
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	if (setns(userfd, CLONE_NEWUSER) < 0) {
+		snprintf(rpod_join_error, sizeof rpod_join_error, "join user namespace of pause process %ld: %s", pid, strerror(errno));
+		goto out;
+	}
+	if (setns(mntfd, CLONE_NEWNS) < 0) {
+		// Half joined is worse than not joined: storage would mount into the wrong namespace.
+		fprintf(stderr, "Error: join mount namespace of pause process %ld: %s\n", pid, strerror(errno));
+		_exit(125);
+	}
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+		fprintf(stderr, "Error: become root in the rootless user namespace: %s\n", strerror(errno));
+		_exit(125);
+	}
+	// setns(CLONE_NEWNS) moved us to the namespace's root directory.
+	if (have_cwd && chdir(cwd) < 0) {
+		if (chdir("/") < 0) {
+		}
+	}
+	// Go reads its environment from the process's initial stack, not from
+	// libc's environ: userns's Go init publishes these ids to it.
+	rpod_joined_uid = (int)uid;
+	rpod_joined_gid = (int)gid;
+out:
+	if (userfd >= 0)
+		close(userfd);
+	if (mntfd >= 0)
+		close(mntfd);
+}
+
+__attribute__((constructor)) static void rpod_userns_init(int argc, char **argv, char **envp) {
+	(void)envp;
+	if (getenv("_RPOD_PAUSE") != NULL) {
+		// The parent writes our id maps, then one byte to fd 3.
+		char c;
+		ssize_t n;
+		while ((n = read(3, &c, 1)) < 0 && errno == EINTR) {
+		}
+		close(3);
+		if (n != 1)
+			_exit(1); // the parent died before the maps were written
+		pause_forever();
+	}
+	if (geteuid() == 0 || getenv("_RPOD_NO_JOIN") != NULL)
+		return;
+	if (skip_join(argc, argv))
+		return;
+	join();
+}

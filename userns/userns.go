@@ -1,0 +1,367 @@
+// Package userns enters the user's rootless namespace: one user+mount
+// namespace per user, held open by a pause process and joined by every rpod
+// before the Go runtime starts (see join.c).
+package userns
+
+/*
+#include "join.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/rpod/rpod/idmap"
+)
+
+// Env names shared with join.c.
+const (
+	envRootlessUID = "_RPOD_ROOTLESS_UID"
+	envRootlessGID = "_RPOD_ROOTLESS_GID"
+	envReexec      = "_RPOD_REEXEC"
+	envWarned      = "_RPOD_WARNED"
+)
+
+func init() {
+	if uid := int(C.rpod_joined_uid); uid >= 0 {
+		u, g := strconv.Itoa(uid), strconv.Itoa(int(C.rpod_joined_gid))
+		os.Setenv(envRootlessUID, u)
+		os.Setenv(envRootlessGID, g)
+		// containers/storage reads these to use its rootless defaults and overlay options.
+		os.Setenv("_CONTAINERS_ROOTLESS_UID", u)
+		os.Setenv("_CONTAINERS_ROOTLESS_GID", g)
+		os.Setenv("_CONTAINERS_USERNS_CONFIGURED", "done")
+		os.Unsetenv(envReexec)
+	}
+}
+
+// Warnf prints warnings; the CLI replaces it to match its own format.
+var Warnf = func(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "WARN[0000] "+format+"\n", args...)
+}
+
+// Joined reports whether this process runs inside the rootless namespace.
+func Joined() bool {
+	return os.Geteuid() == 0 && os.Getenv(envRootlessUID) != ""
+}
+
+// Rootless reports whether rpod runs for an unprivileged user, joined or not.
+func Rootless() bool {
+	return os.Geteuid() != 0 || os.Getenv(envRootlessUID) != ""
+}
+
+// HostUID is the user's uid on the host, also from inside the namespace.
+func HostUID() int {
+	if v, err := strconv.Atoi(os.Getenv(envRootlessUID)); err == nil {
+		return v
+	}
+	return os.Getuid()
+}
+
+// HostGID is the user's primary gid on the host.
+func HostGID() int {
+	if v, err := strconv.Atoi(os.Getenv(envRootlessGID)); err == nil {
+		return v
+	}
+	return os.Getgid()
+}
+
+// RuntimeDir returns rpod's directory for runtime files, creating it.
+// The rule is the same as runtime_dir in join.c: $XDG_RUNTIME_DIR/rpod when
+// XDG_RUNTIME_DIR is a directory owned by the user, else a private
+// /tmp/rpod-run-UID/rpod, with one warning, as podman falls back.
+func RuntimeDir() (string, error) {
+	if x := os.Getenv("XDG_RUNTIME_DIR"); x != "" && filepath.IsAbs(x) {
+		if st, err := os.Stat(x); err == nil && st.IsDir() && int(st.Sys().(*syscall.Stat_t).Uid) == os.Getuid() {
+			dir := filepath.Join(x, "rpod")
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return "", fmt.Errorf("create runtime directory: %w", err)
+			}
+			return dir, nil
+		}
+	}
+	base := fmt.Sprintf("/tmp/rpod-run-%d", HostUID())
+	if os.Getenv(envWarned) == "" && Rootless() {
+		why := "is not set"
+		if x := os.Getenv("XDG_RUNTIME_DIR"); x != "" {
+			why = fmt.Sprintf("(%s) is not a directory owned by you", x)
+		}
+		Warnf("XDG_RUNTIME_DIR %s: using %s instead; log in through a session (ssh, machinectl shell user@) or export XDG_RUNTIME_DIR=/run/user/%d", why, base, HostUID())
+		os.Setenv(envWarned, "1")
+	}
+	if err := os.Mkdir(base, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+		return "", fmt.Errorf("create runtime directory: %w", err)
+	}
+	st, err := os.Lstat(base)
+	if err != nil {
+		return "", fmt.Errorf("runtime directory: %w", err)
+	}
+	if !st.IsDir() || int(st.Sys().(*syscall.Stat_t).Uid) != os.Getuid() || st.Mode().Perm()&0o077 != 0 {
+		return "", fmt.Errorf("runtime directory %s is not a private directory of yours: remove it, or set XDG_RUNTIME_DIR to one", base)
+	}
+	dir := filepath.Join(base, "rpod")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("create runtime directory: %w", err)
+	}
+	return dir, nil
+}
+
+// pause is the record in pause.pid: the pid and its start time, so that a
+// recycled pid is never mistaken for our pause process.
+type pause struct {
+	pid   int
+	start uint64
+}
+
+func pidFile(dir string) string { return filepath.Join(dir, "pause.pid") }
+
+func startTime(pid int) (uint64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("malformed /proc/%d/stat", pid)
+	}
+	f := strings.Fields(s[i+1:])
+	// f[0] is field 3 (state); start time is field 22.
+	if len(f) < 20 {
+		return 0, fmt.Errorf("malformed /proc/%d/stat", pid)
+	}
+	return strconv.ParseUint(f[19], 10, 64)
+}
+
+// livePause returns the pause process named by the pid file if it still runs and is ours.
+func livePause(dir string) (pause, bool) {
+	b, err := os.ReadFile(pidFile(dir))
+	if err != nil {
+		return pause{}, false
+	}
+	var p pause
+	if _, err := fmt.Sscanf(string(b), "%d %d", &p.pid, &p.start); err != nil || p.pid <= 0 {
+		return pause{}, false
+	}
+	if st, err := startTime(p.pid); err != nil || st != p.start {
+		return pause{}, false
+	}
+	var st unix.Stat_t
+	// The owner of /proc/PID, not of its ns files (those are root's).
+	if err := unix.Stat(fmt.Sprintf("/proc/%d", p.pid), &st); err != nil || int(st.Uid) != os.Getuid() {
+		return pause{}, false
+	}
+	return p, true
+}
+
+func lock(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "pause.lock"), os.O_RDWR|os.O_CREATE|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open pause lock: %w", err)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock pause lock: %w", err)
+	}
+	return f, nil
+}
+
+// Ensure puts the process in the rootless namespace: it creates the pause
+// process when none lives, then re-executes rpod so that the constructor
+// joins it. It returns only when already joined (or running as real root).
+func Ensure() error {
+	if os.Geteuid() == 0 {
+		return nil
+	}
+	if msg := C.GoString(&C.rpod_join_error[0]); msg != "" {
+		return fmt.Errorf("%s: run `rpod system migrate` to start a new one", msg)
+	}
+	if os.Getenv(envReexec) != "" {
+		return errors.New("could not join the rootless namespace after creating it: run `rpod system migrate` and try again")
+	}
+	dir, err := RuntimeDir()
+	if err != nil {
+		return err
+	}
+	l, err := lock(dir)
+	if err != nil {
+		return err
+	}
+	// Another rpod may have created it while we waited for the lock.
+	if _, ok := livePause(dir); !ok {
+		if err := createPause(dir); err != nil {
+			l.Close()
+			return err
+		}
+	}
+	l.Close()
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find rpod executable: %w", err)
+	}
+	env := append(os.Environ(), envReexec+"=1")
+	if err := syscall.Exec(exe, os.Args, env); err != nil {
+		return fmt.Errorf("re-execute rpod in the rootless namespace: %w", err)
+	}
+	return nil
+}
+
+// subIDFile lets tests and diagnostics point at another subuid/subgid file;
+// newuidmap still enforces the real one.
+func subIDFile(env, def string) string {
+	if v := os.Getenv(env); v != "" {
+		return v
+	}
+	return def
+}
+
+// Maps computes the user's uid and gid maps from the subordinate ID files,
+// warning about malformed lines and, with no ranges, about the single-ID mapping.
+func Maps() (uidMaps, gidMaps []idmap.Mapping, err error) {
+	uid, gid := HostUID(), HostGID()
+	name := strconv.Itoa(uid)
+	if u, err := user.LookupId(name); err == nil {
+		name = u.Username
+	}
+	one := func(file string, id int) ([]idmap.Mapping, bool, error) {
+		entries, bad, err := idmap.Lookup(file, name, uint32(uid))
+		if err != nil {
+			return nil, false, err
+		}
+		for _, b := range bad {
+			Warnf("%v (line ignored)", b)
+		}
+		if err := idmap.CheckRanges(uint32(id), entries); err != nil {
+			return nil, false, err
+		}
+		ranges := make([]idmap.Range, 0, len(entries))
+		for _, e := range entries {
+			ranges = append(ranges, e.Range)
+		}
+		return idmap.Default(uint32(id), ranges), len(ranges) > 0, nil
+	}
+	uidFile := subIDFile("RPOD_SUBUID_FILE", "/etc/subuid")
+	gidFile := subIDFile("RPOD_SUBGID_FILE", "/etc/subgid")
+	uidMaps, uok, err := one(uidFile, uid)
+	if err != nil {
+		return nil, nil, err
+	}
+	gidMaps, gok, err := one(gidFile, gid)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !uok || !gok {
+		missing := uidFile
+		if uok {
+			missing = gidFile
+		}
+		Warnf("no subordinate ID ranges for %q in %s: containers get a single-ID mapping (only root inside); add ranges with: sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 %s, then rpod system migrate", name, missing, name)
+		uidMaps = idmap.Default(uint32(uid), nil)
+		gidMaps = idmap.Default(uint32(gid), nil)
+	}
+	return uidMaps, gidMaps, nil
+}
+
+func createPause(dir string) error {
+	uidMaps, gidMaps, err := Maps()
+	if err != nil {
+		return err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("create pause pipe: %w", err)
+	}
+	defer w.Close()
+	exe, err := os.Executable()
+	if err != nil {
+		r.Close()
+		return fmt.Errorf("find rpod executable: %w", err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Args = []string{"rpod-pause"}
+	cmd.Env = append(os.Environ(), "_RPOD_PAUSE=1")
+	cmd.ExtraFiles = []*os.File{r}
+	cmd.Dir = "/"
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS, Setsid: true}
+	if err := cmd.Start(); err != nil {
+		r.Close()
+		return fmt.Errorf("create user namespace: %w", unprivilegedUsernsHint(err))
+	}
+	r.Close()
+	pid := cmd.Process.Pid
+	if err := idmap.WriteMaps(pid, uidMaps, gidMaps); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return err
+	}
+	if _, err := w.Write([]byte{1}); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return fmt.Errorf("start pause process: %w", err)
+	}
+	st, err := startTime(pid)
+	if err != nil {
+		return fmt.Errorf("read pause process start time: %w", err)
+	}
+	tmp := pidFile(dir) + ".tmp"
+	if err := os.WriteFile(tmp, []byte(fmt.Sprintf("%d %d\n", pid, st)), 0o600); err != nil {
+		return fmt.Errorf("write pause pid file: %w", err)
+	}
+	if err := os.Rename(tmp, pidFile(dir)); err != nil {
+		return fmt.Errorf("install pause pid file: %w", err)
+	}
+	cmd.Process.Release()
+	return nil
+}
+
+func unprivilegedUsernsHint(err error) error {
+	if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EACCES) {
+		return fmt.Errorf("%w: unprivileged user namespaces are disabled on this host (check sysctl user.max_user_namespaces and kernel.apparmor_restrict_unprivileged_userns)", err)
+	}
+	return err
+}
+
+// Migrate stops the pause process so that the next rpod builds a new
+// namespace from the current subuid/subgid files.
+func Migrate() error {
+	dir, err := RuntimeDir()
+	if err != nil {
+		return err
+	}
+	l, err := lock(dir)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	if p, ok := livePause(dir); ok {
+		if err := unix.Kill(p.pid, unix.SIGKILL); err != nil && !errors.Is(err, unix.ESRCH) {
+			return fmt.Errorf("stop pause process %d: %w", p.pid, err)
+		}
+	}
+	if err := os.Remove(pidFile(dir)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove pause pid file: %w", err)
+	}
+	return nil
+}
+
+// PausePID returns the live pause process's pid, or 0.
+func PausePID() int {
+	dir, err := RuntimeDir()
+	if err != nil {
+		return 0
+	}
+	if p, ok := livePause(dir); ok {
+		return p.pid
+	}
+	return 0
+}
