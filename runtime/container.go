@@ -47,8 +47,15 @@ var ErrNameInUse = errors.New("name already in use")
 
 // Create makes the container's writable layer and record.
 func Create(store cstorage.Store, cfg Config) (*Container, error) {
-	if cfg.Name == "" {
+	generated := cfg.Name == ""
+	if generated {
 		cfg.Name = RandomName()
+		for i := 0; i < 32; i++ {
+			if _, err := store.Container(cfg.Name); err != nil {
+				break
+			}
+			cfg.Name = RandomName()
+		}
 	}
 	if other, err := store.Container(cfg.Name); err == nil {
 		return nil, fmt.Errorf("the container name %q is already in use by %s: remove that container (rpod rm %s) or choose another name: %w", cfg.Name, other.ID[:12], cfg.Name, ErrNameInUse)
@@ -197,13 +204,13 @@ func (c *Container) Remove(force bool) error {
 	return nil
 }
 
-var adjectives = []string{"brave", "calm", "eager", "fancy", "gentle", "happy", "jolly", "keen", "lucid", "merry", "nifty", "proud", "quiet", "sharp", "tender", "vivid", "witty", "zen"}
-var nouns = []string{"babbage", "curie", "darwin", "euler", "fermi", "gauss", "hopper", "knuth", "lovelace", "noether", "pascal", "ritchie", "shannon", "thompson", "turing", "wozniak"}
+var adjectives = []string{"admiring", "bold", "brave", "busy", "calm", "clever", "cool", "dreamy", "eager", "elated", "epic", "fancy", "focused", "gentle", "happy", "hopeful", "jolly", "keen", "kind", "lucid", "magical", "merry", "modest", "nifty", "nostalgic", "peaceful", "proud", "quiet", "relaxed", "serene", "sharp", "stoic", "sweet", "tender", "trusting", "upbeat", "vibrant", "vivid", "witty", "zen"}
+var nouns = []string{"babbage", "bell", "bohr", "cerf", "curie", "darwin", "dijkstra", "einstein", "euler", "faraday", "fermi", "feynman", "gauss", "goldberg", "hamilton", "hawking", "hopper", "kepler", "knuth", "lamarr", "lamport", "liskov", "lovelace", "maxwell", "meitner", "newton", "noether", "pascal", "perlman", "ride", "ritchie", "sammet", "shannon", "thompson", "torvalds", "turing", "wilson", "wing", "wozniak", "yalow"}
 
 // RandomName returns a podman-style adjective_noun name.
 func RandomName() string {
 	var b [8]byte
 	rand.Read(b[:])
 	n := binary.LittleEndian.Uint64(b[:])
-	return adjectives[n%uint64(len(adjectives))] + "_" + nouns[(n/1000)%uint64(len(nouns))]
+	return adjectives[n%uint64(len(adjectives))] + "_" + nouns[(n/64)%uint64(len(nouns))]
 }
