@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"strings"
 
 	"go.podman.io/image/v5/copy"
@@ -17,6 +19,7 @@ import (
 	istorage "go.podman.io/image/v5/storage"
 	"go.podman.io/image/v5/types"
 	cstorage "go.podman.io/storage"
+	"go.podman.io/storage/pkg/configfile"
 )
 
 // ErrNotFound is returned by Lookup when no local image matches.
@@ -63,9 +66,9 @@ func Pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 	if err != nil {
 		return nil, fmt.Errorf("resolve %q: %w", name, err)
 	}
-	policy, err := signature.DefaultPolicy(sys)
+	policy, err := Policy(sys)
 	if err != nil {
-		return nil, fmt.Errorf("read policy.json: %w", err)
+		return nil, err
 	}
 	pc, err := signature.NewPolicyContext(policy)
 	if err != nil {
@@ -110,6 +113,19 @@ func pullOne(ctx context.Context, store cstorage.Store, sys *types.SystemContext
 		return nil, fmt.Errorf("find pulled image %s: %w", named, err)
 	}
 	return img, nil
+}
+
+// Policy reads the user's or the system's policy.json. With neither (a
+// machine without containers-common) it accepts anything, the default podman ships.
+func Policy(sys *types.SystemContext) (*signature.Policy, error) {
+	p, err := signature.DefaultPolicy(sys)
+	if err == nil {
+		return p, nil
+	}
+	if (errors.Is(err, configfile.ErrConfigFileNotFound) || errors.Is(err, fs.ErrNotExist)) && os.Getenv("CONTAINERS_POLICY_JSON") == "" && (sys == nil || sys.SignaturePolicyPath == "") {
+		return &signature.Policy{Default: signature.PolicyRequirements{signature.NewPRInsecureAcceptAnything()}}, nil
+	}
+	return nil, fmt.Errorf("read policy.json: %w", err)
 }
 
 // oneLine keeps multi-line registry errors to one line for the CLI.

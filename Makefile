@@ -1,0 +1,31 @@
+# rpod: build, install, test, benchmark.
+TAGS   := exclude_graphdriver_btrfs containers_image_openpgp
+GO     ?= go
+PREFIX ?= $(if $(filter 0,$(shell id -u)),/usr/local,$(HOME)/.local)
+
+.PHONY: all build install test fuzz bench clean
+
+all: build
+
+build:
+	$(GO) build -tags "$(TAGS)" -o bin/rpod ./cmd/rpod
+
+install: build
+	install -D -m 0755 bin/rpod $(DESTDIR)$(PREFIX)/bin/rpod
+	@echo "installed $(DESTDIR)$(PREFIX)/bin/rpod"
+
+# Unit tests, short fuzz runs and the end-to-end suite. As root it installs
+# what the suite needs and runs it as an unprivileged user (see tests/run.sh).
+test:
+	bash tests/run.sh
+
+# Longer fuzzing of every parser: make fuzz FUZZTIME=5m
+FUZZTIME ?= 30s
+fuzz:
+	FUZZTIME=$(FUZZTIME) bash tests/fuzz.sh
+
+bench:
+	bash bench/run.sh
+
+clean:
+	rm -rf bin
