@@ -26,6 +26,7 @@ type Stdio struct {
 type Process struct {
 	cmd    *exec.Cmd
 	master *os.File
+	sigs   chan os.Signal
 }
 
 // Pid is the host-side pid of the container's first process.
@@ -67,15 +68,20 @@ func Start(spec *Spec, stdio Stdio) (*Process, error) {
 	// once, as podman's sig-proxy does. Pdeathsig: a container never
 	// outlives the rpod that runs it in the foreground.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: cloneFlags, Setsid: true, Pdeathsig: unix.SIGKILL}
+	// Catch signals before the container exists: one sent as soon as it
+	// runs must reach it, not kill rpod.
+	sigs := make(chan os.Signal, 32)
+	signal.Notify(sigs)
 	// Pdeathsig follows the thread that forked, so keep to one.
 	goruntime.LockOSThread()
 	err = cmd.Start()
 	child.Close()
 	if err != nil {
+		signal.Stop(sigs)
 		goruntime.UnlockOSThread()
 		return nil, fmt.Errorf("start container: %w", err)
 	}
-	p := &Process{cmd: cmd}
+	p := &Process{cmd: cmd, sigs: sigs}
 	if err := json.NewEncoder(parent).Encode(spec); err != nil {
 		p.kill()
 		return nil, fmt.Errorf("send spec to container: %w", err)
@@ -88,6 +94,7 @@ func Start(spec *Spec, stdio Stdio) (*Process, error) {
 }
 
 func (p *Process) kill() {
+	signal.Stop(p.sigs)
 	p.cmd.Process.Kill()
 	p.cmd.Wait()
 	if p.master != nil {
@@ -146,8 +153,7 @@ func (p *Process) readSync(sock *os.File) error {
 // the command and returns its exit code (128+N when killed by signal N).
 func (p *Process) Wait(stdio Stdio) (int, error) {
 	defer goruntime.UnlockOSThread()
-	sigs := make(chan os.Signal, 32)
-	signal.Notify(sigs)
+	sigs := p.sigs
 	defer signal.Stop(sigs)
 	var copies sync.WaitGroup
 	var restore func()

@@ -1,0 +1,66 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestStorageProbeChoosesNativeOverlay(t *testing.T) {
+	env := newWorld(t)
+	ok(t, env, "pull", "-q", "busybox")
+	if out := ok(t, env, "info", "--format", "{{.Store.GraphDriverName}} {{.Store.GraphOptions}}"); out != "overlay map[]\n" {
+		t.Errorf("driver on this kernel = %q, want native overlay with no mount program", out)
+	}
+	rec, err := os.ReadFile(filepath.Join(getenv(env, "XDG_DATA_HOME"), "rpod/storage/rpod-driver.json"))
+	if err != nil || !strings.Contains(string(rec), `"driver":"overlay"`) {
+		t.Errorf("probe result not recorded in the store: %q %v", rec, err)
+	}
+}
+
+func TestStorageDriverFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		flags  []string
+		driver string
+		mounts string
+	}{
+		{"vfs", []string{"--storage-driver", "vfs"}, "vfs", ""},
+		{"fuse-overlayfs", []string{"--storage-driver", "overlay", "--storage-opt", "overlay.mount_program=/usr/bin/fuse-overlayfs"}, "overlay", "fuse.fuse-overlayfs"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newWorld(t)
+			ok(t, env, append(tc.flags, "pull", "-q", "busybox")...)
+			out := ok(t, env, append(tc.flags, "run", "--rm", "busybox", "sh", "-c", "echo hi; grep ' / ' /proc/mounts")...)
+			if !strings.HasPrefix(out, "hi\n") {
+				t.Errorf("run with %s: %q", tc.name, out)
+			}
+			if tc.mounts != "" && !strings.Contains(out, tc.mounts) {
+				t.Errorf("rootfs is not a %s mount: %q", tc.mounts, out)
+			}
+			if got := ok(t, env, append(tc.flags, "info", "--format", "{{.Store.GraphDriverName}}")...); got != tc.driver+"\n" {
+				t.Errorf("info shows driver %q, want %s", got, tc.driver)
+			}
+			// The layers are removed with the same flags.
+			ok(t, env, append(tc.flags, "unshare", "rm", "-rf", filepath.Join(getenv(env, "XDG_DATA_HOME"), "rpod"))...)
+		})
+	}
+}
+
+func TestStorageConfIsFollowed(t *testing.T) {
+	env := newWorld(t)
+	data := getenv(env, "XDG_DATA_HOME")
+	conf := filepath.Join(getenv(env, "XDG_CONFIG_HOME"), "containers", "storage.conf")
+	os.MkdirAll(filepath.Dir(conf), 0o700)
+	graph := filepath.Join(data, "rpod", "confgraph")
+	os.WriteFile(conf, []byte("[storage]\ndriver = \"vfs\"\ngraphroot = \""+graph+"\"\nrunroot = \""+filepath.Join(getenv(env, "XDG_RUNTIME_DIR"), "confrun")+"\"\n"), 0o600)
+	out := ok(t, env, "info", "--format", "{{.Store.GraphDriverName}} {{.Store.GraphRoot}} {{.Store.ConfigFile}}")
+	if out != "vfs "+graph+" "+conf+"\n" {
+		t.Errorf("info = %q, want vfs %s %s", out, graph, conf)
+	}
+	ok(t, env, "pull", "-q", "busybox")
+	if out := ok(t, env, "run", "--rm", "busybox", "echo", "hi"); out != "hi\n" {
+		t.Errorf("run on the configured store: %q", out)
+	}
+}
