@@ -37,6 +37,9 @@ func Lookup(store cstorage.Store, sys *types.SystemContext, name string) (*cstor
 	if img, err := store.Image(name); err == nil {
 		return img, nil
 	}
+	if _, err := reference.ParseNormalizedNamed(name); err != nil {
+		return nil, fmt.Errorf("invalid reference format %q: %w", name, err)
+	}
 	cands, err := shortnames.ResolveLocally(sys, name)
 	if err != nil {
 		return nil, fmt.Errorf("%q: %w", name, err)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	cstorage "go.podman.io/storage"
+
+	"github.com/rpod/rpod/internal/proc"
 )
 
 // Config is what a container was created with; it is stored as the
@@ -29,8 +31,10 @@ type Config struct {
 
 // State is what happened to a container.
 type State struct {
-	Status     string    `json:"status"` // created, running, exited
-	Pid        int       `json:"pid,omitempty"`
+	Status string `json:"status"` // created, running, exited
+	Pid    int    `json:"pid,omitempty"`
+	// PidStart tells the container's process from a later one with its pid.
+	PidStart   uint64    `json:"pidStart,omitempty"`
 	ExitCode   int       `json:"exitCode"`
 	StartedAt  time.Time `json:"startedAt,omitempty"`
 	FinishedAt time.Time `json:"finishedAt,omitempty"`
@@ -159,16 +163,11 @@ func (c *Container) State() State {
 	if err != nil || json.Unmarshal(b, &s) != nil {
 		return State{Status: "unknown"}
 	}
-	if s.Status == "running" && s.Pid > 0 && !alive(s.Pid) {
+	if s.Status == "running" && s.Pid > 0 && !proc.Alive(s.Pid, s.PidStart) {
 		s.Status = "exited"
 		s.ExitCode = -1
 	}
 	return s
-}
-
-func alive(pid int) bool {
-	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
-	return err == nil
 }
 
 // Mount mounts the container's rootfs and returns its path.

@@ -67,7 +67,7 @@ static void runtime_dir(char *buf, size_t len) {
 }
 
 // process_start_time returns field 22 of /proc/PID/stat, so that a pid file
-// naming a recycled pid is not trusted.
+// naming a recycled pid is not trusted, or 0 when the process is gone.
 static unsigned long long process_start_time(long pid) {
 	char path[64], buf[1024];
 	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
@@ -81,6 +81,10 @@ static unsigned long long process_start_time(long pid) {
 	buf[n] = 0;
 	char *p = strrchr(buf, ')');
 	if (p == NULL)
+		return 0;
+	// A zombie is dead: its pid lingers until the parent reaps it, which an
+	// init that does not reap orphans (as in some containers) never does.
+	if (p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
 		return 0;
 	// After ") " come fields 3..; start time is field 22.
 	int field = 2;

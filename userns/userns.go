@@ -16,12 +16,12 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/rpod/rpod/idmap"
+	"github.com/rpod/rpod/internal/proc"
 )
 
 // Env names shared with join.c.
@@ -125,24 +125,6 @@ type pause struct {
 
 func pidFile(dir string) string { return filepath.Join(dir, "pause.pid") }
 
-func startTime(pid int) (uint64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("malformed /proc/%d/stat", pid)
-	}
-	f := strings.Fields(s[i+1:])
-	// f[0] is field 3 (state); start time is field 22.
-	if len(f) < 20 {
-		return 0, fmt.Errorf("malformed /proc/%d/stat", pid)
-	}
-	return strconv.ParseUint(f[19], 10, 64)
-}
-
 // livePause returns the pause process named by the pid file if it still runs and is ours.
 func livePause(dir string) (pause, bool) {
 	b, err := os.ReadFile(pidFile(dir))
@@ -153,7 +135,7 @@ func livePause(dir string) (pause, bool) {
 	if _, err := fmt.Sscanf(string(b), "%d %d", &p.pid, &p.start); err != nil || p.pid <= 0 {
 		return pause{}, false
 	}
-	if st, err := startTime(p.pid); err != nil || st != p.start {
+	if st, err := proc.StartTime(p.pid); err != nil || st != p.start {
 		return pause{}, false
 	}
 	var st unix.Stat_t
@@ -309,7 +291,7 @@ func createPause(dir string) error {
 		cmd.Wait()
 		return fmt.Errorf("start pause process: %w", err)
 	}
-	st, err := startTime(pid)
+	st, err := proc.StartTime(pid)
 	if err != nil {
 		return fmt.Errorf("read pause process start time: %w", err)
 	}

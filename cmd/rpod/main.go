@@ -73,36 +73,12 @@ func run(args []string) int {
 		fmt.Fprintf(os.Stderr, "Error: %s\n", re.Msg)
 		return re.Code
 	}
-	msg := err.Error()
-	if strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "unknown shorthand flag") ||
-		strings.HasPrefix(msg, "unknown command") || strings.Contains(msg, "flag needs an argument") ||
-		strings.HasPrefix(msg, "invalid argument") || strings.HasPrefix(msg, "accepts ") || strings.HasPrefix(msg, "requires ") {
-		msg = strings.Fields(strings.ReplaceAll(msg, "\n", " "))[0] + msg[len(strings.Fields(msg)[0]):]
-		msg = strings.TrimSpace(strings.SplitN(msg, "\n", 2)[0]) + ": see rpod " + cmdPath(args) + "--help"
+	msg := strings.TrimSpace(strings.SplitN(err.Error(), "\n", 2)[0])
+	if strings.HasPrefix(msg, "unknown command") {
+		msg += ": see rpod --help"
 	}
-	fmt.Fprintf(os.Stderr, "Error: %s\n", strings.TrimSpace(strings.SplitN(msg, "\n", 2)[0]))
+	fmt.Fprintf(os.Stderr, "Error: %s\n", msg)
 	return runtime.ExitRpodError
-}
-
-// cmdPath is the subcommand the user typed, for pointing at its --help.
-func cmdPath(args []string) string {
-	var p []string
-	for _, a := range args {
-		if strings.HasPrefix(a, "-") {
-			break
-		}
-		p = append(p, a)
-		if len(p) == 2 {
-			break
-		}
-	}
-	if len(p) == 0 {
-		return ""
-	}
-	if len(p) == 2 && p[0] != "system" && p[0] != "image" && p[0] != "container" {
-		p = p[:1]
-	}
-	return strings.Join(p, " ") + " "
 }
 
 func newRootCmd() *cobra.Command {

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rpod/rpod/image"
+	"github.com/rpod/rpod/internal/proc"
 	"github.com/rpod/rpod/runtime"
 )
 
@@ -180,7 +181,8 @@ func startAndWait(c *runtime.Container, f *runFlags) (int, error) {
 		c.SetState(runtime.State{Status: "exited", ExitCode: code, StartedAt: started, FinishedAt: time.Now()})
 		return code, err
 	}
-	c.SetState(runtime.State{Status: "running", Pid: p.Pid(), StartedAt: started})
+	pidStart, _ := proc.StartTime(p.Pid())
+	c.SetState(runtime.State{Status: "running", Pid: p.Pid(), PidStart: pidStart, StartedAt: started})
 	code, err := p.Wait(stdio)
 	c.SetState(runtime.State{Status: "exited", ExitCode: code, StartedAt: started, FinishedAt: time.Now()})
 	return code, err
