@@ -82,6 +82,12 @@ func recordPath(graphRoot string) string { return filepath.Join(graphRoot, "rpod
 // Open opens the store, probing native overlay, then fuse-overlayfs, then vfs
 // the first time, and using the recorded choice after that.
 func Open(o Options) (cstorage.Store, error) {
+	// A directory rpod cannot create is not a driver problem: say so before probing.
+	for _, d := range []string{o.GraphRoot, o.RunRoot} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("create store directory: %w: choose another with --root/--runroot or storage.conf", err)
+		}
+	}
 	extra := singleIDOptions()
 	if o.Driver != "" {
 		return get(o, o.Driver, append(o.DriverOptions, extra(o.Driver)...))

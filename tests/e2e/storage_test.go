@@ -64,3 +64,9 @@ func TestStorageConfIsFollowed(t *testing.T) {
 		t.Errorf("run on the configured store: %q", out)
 	}
 }
+
+func TestStorageUnwritableRoot(t *testing.T) {
+	env := newWorld(t)
+	// /proc/1 exists and is not the user's: no store can be created under it.
+	wantError(t, run(env, nil, "--root", "/proc/1/rpod", "images"), 125, "create store directory")
+}
