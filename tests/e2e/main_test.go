@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rpod/rpod/tests/internal/fixture"
+	"github.com/rpod/rpod/internal/fixture"
 )
 
 var (
