@@ -256,7 +256,15 @@ func TestRunSignalIsForwarded(t *testing.T) {
 }
 
 func TestRunRemoveAndName(t *testing.T) {
+	layers := func() int {
+		m, _ := filepath.Glob(filepath.Join(getenv(baseEnv, "XDG_DATA_HOME"), "rpod/storage/overlay/*/diff"))
+		return len(m)
+	}
+	before := layers()
 	ok(t, baseEnv, "run", "--rm", "--name", "gone", "busybox", "true")
+	if after := layers(); after != before {
+		t.Errorf("--rm left a layer behind: %d layers before, %d after", before, after)
+	}
 	if out := ok(t, baseEnv, "ps", "-a"); strings.Contains(out, "gone") {
 		t.Errorf("--rm container still listed:\n%s", out)
 	}
