@@ -87,7 +87,7 @@ func Pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 		fmt.Fprintf(report, "Trying to pull %s...\n", c.Value.String())
 		img, err := pullOne(ctx, store, sys, pc, c.Value, report)
 		if err != nil {
-			errs = append(errs, oneLine(err))
+			errs = append(errs, oneLine(err)+hint(err, c.Value))
 			continue
 		}
 		c.Record()
@@ -129,6 +129,18 @@ func Policy(sys *types.SystemContext) (*signature.Policy, error) {
 		return &signature.Policy{Default: signature.PolicyRequirements{signature.NewPRInsecureAcceptAnything()}}, nil
 	}
 	return nil, fmt.Errorf("read policy.json: %w", err)
+}
+
+// hint names the fix for the pull failures users meet most.
+func hint(err error, named reference.Named) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "server gave HTTP response to HTTPS client"):
+		return fmt.Sprintf(": the registry speaks plain HTTP: mark it insecure in registries.conf ([[registry]] location = %q, insecure = true)", reference.Domain(named))
+	case strings.Contains(msg, "authentication required") || strings.Contains(msg, "unauthorized"):
+		return ": log in to the registry first (credentials in $XDG_RUNTIME_DIR/containers/auth.json)"
+	}
+	return ""
 }
 
 // oneLine keeps multi-line registry errors to one line for the CLI.
