@@ -146,6 +146,17 @@ func livePause(dir string) (pause, bool) {
 	return p, true
 }
 
+// lockPause takes the lock that serialises creating and stopping the pause
+// process, and returns rpod's runtime directory with it.
+func lockPause() (string, *os.File, error) {
+	dir, err := RuntimeDir()
+	if err != nil {
+		return "", nil, err
+	}
+	l, err := lock(dir)
+	return dir, l, err
+}
+
 func lock(dir string) (*os.File, error) {
 	f, err := os.OpenFile(filepath.Join(dir, "pause.lock"), os.O_RDWR|os.O_CREATE|unix.O_CLOEXEC, 0o600)
 	if err != nil {
@@ -171,11 +182,7 @@ func Ensure() error {
 	if os.Getenv(envReexec) != "" {
 		return errors.New("could not join the rootless namespace after creating it: run `rpod system migrate` and try again")
 	}
-	dir, err := RuntimeDir()
-	if err != nil {
-		return err
-	}
-	l, err := lock(dir)
+	dir, l, err := lockPause()
 	if err != nil {
 		return err
 	}
@@ -316,11 +323,7 @@ func unprivilegedUsernsHint(err error) error {
 // Migrate stops the pause process so that the next rpod builds a new
 // namespace from the current subuid/subgid files.
 func Migrate() error {
-	dir, err := RuntimeDir()
-	if err != nil {
-		return err
-	}
-	l, err := lock(dir)
+	dir, l, err := lockPause()
 	if err != nil {
 		return err
 	}
