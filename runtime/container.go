@@ -11,6 +11,7 @@ import (
 	"time"
 
 	cstorage "go.podman.io/storage"
+	"golang.org/x/sys/unix"
 
 	"github.com/rpod/rpod/internal/proc"
 )
@@ -194,7 +195,7 @@ func (c *Container) Remove(force bool) error {
 		return fmt.Errorf("container %s is running: stop it first or use rpod rm -f", c.Name)
 	}
 	if s.Status == "running" {
-		syscallKill(s.Pid)
+		unix.Kill(s.Pid, unix.SIGKILL)
 	}
 	c.store.Unmount(c.ID, true)
 	if err := c.store.DeleteContainer(c.ID); err != nil {

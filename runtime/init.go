@@ -9,6 +9,7 @@ import (
 	goruntime "runtime"
 	"strings"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -167,7 +168,7 @@ func execAs(s *Spec, u ExecUser, path string, env []string) error {
 func setgroups(g []uint32) error {
 	var p uintptr
 	if len(g) > 0 {
-		p = uintptr(unsafePointer(&g[0]))
+		p = uintptr(unsafe.Pointer(&g[0]))
 	}
 	if _, _, e := unix.RawSyscall(unix.SYS_SETGROUPS, uintptr(len(g)), p, 0); e != 0 {
 		return e

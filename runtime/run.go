@@ -239,5 +239,3 @@ func (p *Process) resize(stdio Stdio) {
 		}
 	}
 }
-
-func syscallKill(pid int) { unix.Kill(pid, unix.SIGKILL) }

@@ -95,7 +95,7 @@ func newRootCmd() *cobra.Command {
 	pf.StringVar(&g.runroot, "runroot", "", "path to the run root directory")
 	pf.StringVar(&g.driver, "storage-driver", "", "storage driver: overlay or vfs (default: probed)")
 	pf.StringArrayVar(&g.storageOpts, "storage-opt", nil, "storage driver option")
-	pf.StringVar(&g.logLevel, "log-level", "warn", "log messages at or above this level")
+	pf.StringVar(&g.logLevel, "log-level", "warn", "accepted for podman compatibility: rpod prints only warnings and errors")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: runtime.ExitRpodError, msg: fmt.Sprintf("%v: see rpod %s --help", err, strings.TrimPrefix(c.CommandPath(), "rpod "))}
 	})
