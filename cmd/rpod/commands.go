@@ -13,7 +13,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rpod/rpod/image"
 	"github.com/rpod/rpod/runtime"
 	"github.com/rpod/rpod/userns"
 )
@@ -26,31 +25,8 @@ func parseJSONArray(s string) ([]string, error) {
 	return out, nil
 }
 
-func newPullCmd() *cobra.Command {
-	var quiet bool
-	cmd := &cobra.Command{
-		Use:   "pull [flags] IMAGE",
-		Short: "Pull an image from a registry",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			store, err := openStore()
-			if err != nil {
-				return err
-			}
-			o := image.PullOptions{Report: os.Stderr}
-			if quiet {
-				o.Report = nil
-			}
-			img, err := image.Pull(cmd.Context(), store, image.SystemContext(), args[0], o)
-			if err != nil {
-				return err
-			}
-			fmt.Println(img.ID)
-			return nil
-		},
-	}
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the image id")
-	return cmd
+func init() {
+	register(newRunCmd, newInfoCmd, newVersionCmd, newUnshareCmd, newSystemCmd, newPsCmd, newRmCmd)
 }
 
 func newVersionCmd() *cobra.Command {
@@ -239,45 +215,3 @@ func newRmCmd() *cobra.Command {
 	return cmd
 }
 
-func newImagesCmd() *cobra.Command {
-	var quiet bool
-	cmd := &cobra.Command{
-		Use:   "images [flags]",
-		Short: "List images in local storage",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			store, err := openStore()
-			if err != nil {
-				return err
-			}
-			imgs, err := store.Images()
-			if err != nil {
-				return fmt.Errorf("list images: %w", err)
-			}
-			w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-			if !quiet {
-				fmt.Fprintln(w, "REPOSITORY\tTAG\tIMAGE ID\tCREATED")
-			}
-			for _, img := range imgs {
-				if quiet {
-					fmt.Fprintln(w, img.ID[:12])
-					continue
-				}
-				names := img.Names
-				if len(names) == 0 {
-					names = []string{"<none>:<none>"}
-				}
-				for _, n := range names {
-					repo, tag := n, "<none>"
-					if i := strings.LastIndex(n, ":"); i > strings.LastIndex(n, "/") {
-						repo, tag = n[:i], n[i+1:]
-					}
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s ago\n", repo, tag, img.ID[:12], since(img.Created))
-				}
-			}
-			return w.Flush()
-		},
-	}
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only image ids")
-	return cmd
-}

@@ -99,10 +99,17 @@ func newRootCmd() *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: runtime.ExitRpodError, msg: fmt.Sprintf("%v: see rpod %s --help", err, strings.TrimPrefix(c.CommandPath(), "rpod "))}
 	})
-	root.AddCommand(newRunCmd(), newPullCmd(), newInfoCmd(), newVersionCmd(), newUnshareCmd(),
-		newSystemCmd(), newPsCmd(), newRmCmd(), newImagesCmd())
+	for _, c := range commands {
+		root.AddCommand(c())
+	}
 	return root
 }
+
+// commands are the top-level commands; each command's file registers its
+// own in an init function, so that adding one touches no other file.
+var commands []func() *cobra.Command
+
+func register(c ...func() *cobra.Command) { commands = append(commands, c...) }
 
 // enter joins the rootless namespace; every command that touches the store calls it first.
 func enter() error {
