@@ -214,4 +214,3 @@ func newRmCmd() *cobra.Command {
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "remove all containers")
 	return cmd
 }
-

@@ -9,7 +9,14 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { register(newImagesCmd) }
+func init() {
+	register(newImagesCmd)
+	registerImage(func() *cobra.Command {
+		c := newImagesCmd()
+		c.Use, c.Aliases = "list [flags]", []string{"ls"}
+		return c
+	})
+}
 
 func newImagesCmd() *cobra.Command {
 	var quiet bool

@@ -9,7 +9,10 @@ import (
 	"github.com/rpod/rpod/image"
 )
 
-func init() { register(newPullCmd) }
+func init() {
+	register(newPullCmd)
+	registerImage(newPullCmd)
+}
 
 func newPullCmd() *cobra.Command {
 	var quiet bool
@@ -37,4 +40,3 @@ func newPullCmd() *cobra.Command {
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the image id")
 	return cmd
 }
-
