@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	cstorage "go.podman.io/storage"
@@ -74,8 +75,12 @@ func run(args []string) int {
 		return re.Code
 	}
 	msg := strings.TrimSpace(strings.SplitN(err.Error(), "\n", 2)[0])
-	if strings.HasPrefix(msg, "unknown command") {
+	switch {
+	case strings.HasPrefix(msg, "unknown command"):
 		msg += ": see rpod --help"
+	case errors.Is(err, syscall.ENOSPC) || strings.Contains(msg, "no space left on device"):
+		// Any command that writes the store can fill it; say where it is.
+		msg += fmt.Sprintf(": free space on the store's filesystem (%s) or move the store (--root, or graphroot in storage.conf)", g.opts.GraphRoot)
 	}
 	fmt.Fprintf(os.Stderr, "Error: %s\n", msg)
 	return runtime.ExitRpodError
