@@ -9,12 +9,18 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
+	goruntime "runtime"
 	"strings"
 
 	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/docker"
 	"go.podman.io/image/v5/docker/reference"
+	cimage "go.podman.io/image/v5/image"
+	"go.podman.io/image/v5/manifest"
+	"go.podman.io/image/v5/pkg/docker/config"
 	"go.podman.io/image/v5/pkg/shortnames"
+	"go.podman.io/image/v5/pkg/sysregistriesv2"
 	"go.podman.io/image/v5/signature"
 	istorage "go.podman.io/image/v5/storage"
 	"go.podman.io/image/v5/types"
@@ -28,38 +34,59 @@ var ErrNotFound = errors.New("image not known")
 // SystemContext is the containers/image configuration rpod uses; nil fields
 // mean the user's and the system's containers files.
 func SystemContext() *types.SystemContext {
-	return &types.SystemContext{}
+	sys := &types.SystemContext{}
+	// containers/image reads no drop-ins when CONTAINERS_REGISTRIES_CONF names
+	// the file; rpod reads the registries.conf.d next to it, so that aliases
+	// and overrides can be tried without touching the user's files.
+	if conf := os.Getenv("CONTAINERS_REGISTRIES_CONF"); conf != "" {
+		sys.SystemRegistriesConfPath = conf
+		sys.SystemRegistriesConfDirPath = filepath.Join(filepath.Dir(conf), "registries.conf.d")
+	}
+	return sys
 }
 
 // Lookup finds a local image by id, id prefix, full name or short name.
 func Lookup(store cstorage.Store, sys *types.SystemContext, name string) (*cstorage.Image, error) {
+	img, _, err := lookupNamed(store, sys, name)
+	return img, err
+}
+
+// lookupNamed is Lookup that also returns the full name that matched ("" for an id).
+func lookupNamed(store cstorage.Store, sys *types.SystemContext, name string) (*cstorage.Image, string, error) {
 	name = strings.TrimPrefix(name, "docker://")
 	if img, err := store.Image(name); err == nil {
-		return img, nil
+		n := ""
+		if img.ID != name && !strings.HasPrefix(img.ID, name) {
+			n = name
+		}
+		return img, n, nil
 	}
 	if _, err := reference.ParseNormalizedNamed(name); err != nil {
-		return nil, fmt.Errorf("invalid reference format %q: %w", name, err)
+		return nil, "", fmt.Errorf("invalid reference format %q: %w", name, err)
 	}
 	cands, err := shortnames.ResolveLocally(sys, name)
 	if err != nil {
-		return nil, fmt.Errorf("%q: %w", name, err)
+		return nil, "", fmt.Errorf("%q: %w", name, err)
 	}
 	for _, c := range cands {
 		if img, err := store.Image(c.String()); err == nil {
-			return img, nil
+			return img, c.String(), nil
 		}
 	}
-	return nil, fmt.Errorf("%s: %w", name, ErrNotFound)
+	return nil, "", fmt.Errorf("%s: %w", name, ErrNotFound)
 }
 
 // PullOptions tunes a pull.
 type PullOptions struct {
 	// Report receives podman-style progress lines; nil discards them.
 	Report io.Writer
+	// Retry says how transient registry failures are retried; zero means DefaultRetry.
+	Retry Retry
 }
 
 // Pull copies name from its registry into the store and returns the image.
 // A short name is tried against each unqualified-search registry in turn.
+// The platform pulled is sys's OSChoice/ArchitectureChoice/VariantChoice, else the host's.
 func Pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, name string, o PullOptions) (*cstorage.Image, error) {
 	name = strings.TrimPrefix(name, "docker://")
 	if _, err := reference.ParseNormalizedNamed(name); err != nil {
@@ -67,15 +94,11 @@ func Pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 	}
 	resolved, err := shortnames.Resolve(sys, name)
 	if err != nil {
-		return nil, fmt.Errorf("resolve %q: %w", name, err)
+		return nil, resolveError(sys, name, err)
 	}
-	policy, err := Policy(sys)
+	pc, err := policyContext(sys)
 	if err != nil {
 		return nil, err
-	}
-	pc, err := signature.NewPolicyContext(policy)
-	if err != nil {
-		return nil, fmt.Errorf("policy: %w", err)
 	}
 	defer pc.Destroy()
 	report := o.Report
@@ -85,12 +108,29 @@ func Pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 	var errs []string
 	for _, c := range resolved.PullCandidates {
 		fmt.Fprintf(report, "Trying to pull %s...\n", c.Value.String())
-		img, err := pullOne(ctx, store, sys, pc, c.Value, report)
+		retry := o.Retry
+		if retry.Attempts == 0 {
+			retry = DefaultRetry
+		}
+		var img *cstorage.Image
+		err := retry.Do(ctx, report, func() (err error) {
+			img, err = pullOne(ctx, store, sys, pc, c.Value, o.Report)
+			return err
+		})
 		if err != nil {
-			errs = append(errs, oneLine(err)+hint(err, c.Value))
+			var pe *PlatformError
+			if errors.As(err, &pe) {
+				errs = append(errs, pe.Error())
+			} else if strings.Contains(err.Error(), "manifest unknown") {
+				errs = append(errs, oneLine(err)+unknownHint(ctx, sys, c.Value))
+			} else {
+				errs = append(errs, oneLine(err)+hint(err, sys, c.Value))
+			}
 			continue
 		}
-		c.Record()
+		if err := c.Record(); err != nil {
+			fmt.Fprintf(report, "WARN[0000] %v\n", err)
+		}
 		return img, nil
 	}
 	if len(errs) == 0 {
@@ -99,16 +139,51 @@ func Pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 	return nil, errors.New(strings.Join(errs, "; "))
 }
 
+// resolveError explains a short name that cannot be resolved; for an
+// ambiguous one in enforcing mode it lists the names the user may choose from.
+func resolveError(sys *types.SystemContext, name string, err error) error {
+	if !strings.Contains(err.Error(), "cannot prompt without a TTY") {
+		return fmt.Errorf("resolve %q: %s", name, oneLine(err))
+	}
+	regs, _ := sysregistriesv2.UnqualifiedSearchRegistries(sys)
+	var cands []string
+	for _, r := range regs {
+		if n, err := reference.ParseNormalizedNamed(r + "/" + name); err == nil {
+			cands = append(cands, reference.TagNameOnly(n).String())
+		}
+	}
+	return fmt.Errorf("short name %q is ambiguous and short-name-mode is enforcing, with no terminal to choose on: use a full name (one of %s) or add an alias in registries.conf", name, strings.Join(cands, ", "))
+}
+
+func policyContext(sys *types.SystemContext) (*signature.PolicyContext, error) {
+	policy, err := Policy(sys)
+	if err != nil {
+		return nil, err
+	}
+	pc, err := signature.NewPolicyContext(policy)
+	if err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
+	}
+	return pc, nil
+}
+
 func pullOne(ctx context.Context, store cstorage.Store, sys *types.SystemContext, pc *signature.PolicyContext, named reference.Named, report io.Writer) (*cstorage.Image, error) {
 	src, err := docker.NewReference(named)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkPlatform(ctx, sys, src, named); err != nil {
 		return nil, err
 	}
 	dst, err := istorage.Transport.NewStoreReference(store, named, "")
 	if err != nil {
 		return nil, err
 	}
-	if _, err := copy.Image(ctx, pc, dst, src, &copy.Options{ReportWriter: report, SourceCtx: sys, DestinationCtx: sys}); err != nil {
+	opts, done := CopyOptions(report)
+	opts.SourceCtx, opts.DestinationCtx = sys, sys
+	_, err = copy.Image(ctx, pc, dst, src, opts)
+	done()
+	if err != nil {
 		return nil, err
 	}
 	img, err := istorage.Transport.GetStoreImage(store, dst)
@@ -131,21 +206,162 @@ func Policy(sys *types.SystemContext) (*signature.Policy, error) {
 	return nil, fmt.Errorf("read policy.json: %w", err)
 }
 
-// hint names the fix for the pull failures users meet most.
-func hint(err error, named reference.Named) string {
+// hint names the fix for the pull and push failures users meet most.
+func hint(err error, sys *types.SystemContext, named reference.Named) string {
 	msg := err.Error()
 	switch {
 	case strings.Contains(msg, "server gave HTTP response to HTTPS client"):
-		return fmt.Sprintf(": the registry speaks plain HTTP: mark it insecure in registries.conf ([[registry]] location = %q, insecure = true)", reference.Domain(named))
+		return plainHTTPHint(err, reference.Domain(named))
+	case strings.Contains(msg, "invalid username/password"):
+		return fmt.Sprintf(": check the user name and password (--creds, or rpod login %s)", reference.Domain(named))
 	case strings.Contains(msg, "authentication required") || strings.Contains(msg, "unauthorized"):
-		return ": log in to the registry first (credentials in $XDG_RUNTIME_DIR/containers/auth.json)"
+		if user := credentialsUser(sys, named); user != "" {
+			return fmt.Sprintf(": invalid username/password for %q: check --creds, or rpod login %s again", user, reference.Domain(named))
+		}
+		return fmt.Sprintf(": log in first (rpod login %s) or pass --creds", reference.Domain(named))
 	}
 	return ""
+}
+
+// credentialsUser is the user whose credentials were offered for named, if any.
+func credentialsUser(sys *types.SystemContext, named reference.Named) string {
+	if sys != nil && sys.DockerAuthConfig != nil {
+		return sys.DockerAuthConfig.Username
+	}
+	c, err := config.GetCredentialsForRef(sys, named)
+	if err != nil {
+		return ""
+	}
+	return c.Username
+}
+
+// unknownHint tells a missing tag from a missing repository, which the
+// registry reports alike, by listing the repository's tags.
+func unknownHint(ctx context.Context, sys *types.SystemContext, named reference.Named) string {
+	repo := reference.TrimNamed(named)
+	t, ok := named.(reference.Tagged)
+	if !ok {
+		return fmt.Sprintf(": no such image in %s", repo)
+	}
+	ref, err := docker.NewReference(named)
+	if err != nil {
+		return ""
+	}
+	tags, err := docker.GetRepositoryTags(ctx, sys, ref)
+	if err != nil || len(tags) == 0 {
+		return fmt.Sprintf(": no repository %s in the registry", repo)
+	}
+	shown := tags
+	if len(shown) > 5 {
+		shown = append(shown[:5:5], "...")
+	}
+	return fmt.Sprintf(": %s has no tag %q (tags: %s)", repo, t.Tag(), strings.Join(shown, ", "))
 }
 
 // oneLine keeps multi-line registry errors to one line for the CLI.
 func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// PlatformError says that an image has no instance for the platform wanted.
+type PlatformError struct {
+	Image     string
+	Want      string
+	Available []string
+}
+
+func (e *PlatformError) Error() string {
+	return fmt.Sprintf("image %s has no %s instance (available: %s): use --platform", e.Image, e.Want, strings.Join(e.Available, ", "))
+}
+
+// ParsePlatform splits podman's --platform value, os/arch[/variant].
+func ParsePlatform(s string) (goos, arch, variant string, err error) {
+	parts := strings.Split(s, "/")
+	if len(parts) < 2 || len(parts) > 3 {
+		return "", "", "", fmt.Errorf("invalid platform %q: want os/arch[/variant], e.g. linux/arm64", s)
+	}
+	for _, p := range parts {
+		if p == "" || strings.TrimSpace(p) != p || strings.ContainsAny(p, " \t\n") {
+			return "", "", "", fmt.Errorf("invalid platform %q: want os/arch[/variant], e.g. linux/arm64", s)
+		}
+	}
+	goos, arch = strings.ToLower(parts[0]), strings.ToLower(parts[1])
+	if len(parts) == 3 {
+		variant = strings.ToLower(parts[2])
+	}
+	return goos, arch, variant, nil
+}
+
+// formatPlatform is os/arch[/variant].
+func formatPlatform(goos, arch, variant string) string {
+	if variant != "" {
+		return goos + "/" + arch + "/" + variant
+	}
+	return goos + "/" + arch
+}
+
+// checkPlatform fails with a PlatformError when src has nothing for the
+// platform wanted: containers/image would pull a lone manifest for another
+// architecture with only a warning, and the container would then fail to exec.
+func checkPlatform(ctx context.Context, sys *types.SystemContext, src types.ImageReference, named reference.Named) error {
+	is, err := src.NewImageSource(ctx, sys)
+	if err != nil {
+		return err
+	}
+	defer is.Close()
+	raw, mime, err := is.GetManifest(ctx, nil)
+	if err != nil {
+		return err
+	}
+	goos, arch, variant := hostPlatform(sys)
+	perr := &PlatformError{Image: named.String(), Want: formatPlatform(goos, arch, variant)}
+	if manifest.MIMETypeIsMultiImage(mime) {
+		list, err := manifest.ListFromBlob(raw, mime)
+		if err != nil {
+			return fmt.Errorf("parse manifest list of %s: %w", named, err)
+		}
+		if _, err := list.ChooseInstance(sys); err == nil {
+			return nil
+		}
+		for _, d := range list.Instances() {
+			if u, err := list.Instance(d); err == nil && u.ReadOnly.Platform != nil {
+				p := u.ReadOnly.Platform
+				perr.Available = append(perr.Available, formatPlatform(p.OS, p.Architecture, p.Variant))
+			}
+		}
+		return perr
+	}
+	img, err := cimage.FromUnparsedImage(ctx, sys, cimage.UnparsedInstance(is, nil))
+	if err != nil {
+		return fmt.Errorf("read manifest of %s: %w", named, err)
+	}
+	cfg, err := img.OCIConfig(ctx)
+	if err != nil {
+		return fmt.Errorf("read config of %s: %w", named, err)
+	}
+	if cfg.OS == "" && cfg.Architecture == "" {
+		return nil // nothing to compare, as with schema 1 images
+	}
+	if cfg.OS == goos && cfg.Architecture == arch && (variant == "" || cfg.Variant == "" || cfg.Variant == variant) {
+		return nil
+	}
+	perr.Available = []string{formatPlatform(cfg.OS, cfg.Architecture, cfg.Variant)}
+	return perr
+}
+
+// hostPlatform is the platform pulled when sys chooses none.
+func hostPlatform(sys *types.SystemContext) (goos, arch, variant string) {
+	goos, arch = goruntime.GOOS, goruntime.GOARCH
+	if sys != nil {
+		if sys.OSChoice != "" {
+			goos = sys.OSChoice
+		}
+		if sys.ArchitectureChoice != "" {
+			arch = sys.ArchitectureChoice
+		}
+		variant = sys.VariantChoice
+	}
+	return goos, arch, variant
 }
 
 // Config is the part of an image's configuration a container starts from.
