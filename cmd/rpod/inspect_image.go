@@ -1,0 +1,179 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	digest "github.com/opencontainers/go-digest"
+	v1 "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/spf13/cobra"
+	cstorage "go.podman.io/storage"
+
+	"github.com/rpod/rpod/image"
+)
+
+func init() {
+	register(newInspectCmd)
+	registerImage(newImageInspectCmd)
+}
+
+// imageData is podman's `image inspect` JSON, for the fields rpod has.
+type imageData struct {
+	ID           string            `json:"Id"`
+	Digest       string            `json:"Digest"`
+	RepoTags     []string          `json:"RepoTags"`
+	RepoDigests  []string          `json:"RepoDigests"`
+	Parent       string            `json:"Parent"`
+	Comment      string            `json:"Comment"`
+	Created      *time.Time        `json:"Created"`
+	Config       *v1.ImageConfig   `json:"Config"`
+	Version      string            `json:"Version"`
+	Author       string            `json:"Author"`
+	Architecture string            `json:"Architecture"`
+	Os           string            `json:"Os"`
+	Size         int64             `json:"Size"`
+	VirtualSize  int64             `json:"VirtualSize"`
+	GraphDriver  graphDriver       `json:"GraphDriver"`
+	RootFS       rootFS            `json:"RootFS"`
+	Labels       map[string]string `json:"Labels"`
+	Annotations  map[string]string `json:"Annotations,omitempty"`
+	ManifestType string            `json:"ManifestType"`
+	User         string            `json:"User"`
+	History      []v1.History      `json:"History"`
+	NamesHistory []string          `json:"NamesHistory"`
+}
+
+type graphDriver struct {
+	Name string            `json:"Name"`
+	Data map[string]string `json:"Data"`
+}
+
+type rootFS struct {
+	Type   string          `json:"Type"`
+	Layers []digest.Digest `json:"Layers"`
+}
+
+func newImageInspectCmd() *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "inspect [flags] IMAGE [IMAGE...]",
+		Short: "Show the configuration of images",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return inspectImages(cmd, args, format, func(name string) error { return fmt.Errorf("%s: image not known", name) })
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", "", "a Go template such as {{.Id}}, or json")
+	return cmd
+}
+
+// newInspectCmd is `rpod inspect`; it knows only images for now.
+func newInspectCmd() *cobra.Command {
+	var format, typ string
+	cmd := &cobra.Command{
+		Use:   "inspect [flags] IMAGE [IMAGE...]",
+		Short: "Show the configuration of images",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if typ != "" && typ != "image" && typ != "all" {
+				return fmt.Errorf("inspect --type %s: rpod inspect knows only images so far", typ)
+			}
+			return inspectImages(cmd, args, format, func(name string) error { return fmt.Errorf("no such object: %q", name) })
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", "", "a Go template such as {{.Id}}, or json")
+	cmd.Flags().StringVarP(&typ, "type", "t", "", "the type of object: image")
+	return cmd
+}
+
+func inspectImages(cmd *cobra.Command, names []string, format string, notFound func(string) error) error {
+	store, err := openStore()
+	if err != nil {
+		return err
+	}
+	var out []any
+	var errs []error
+	for _, n := range names {
+		img, _, err := image.Resolve(store, image.SystemContext(), n)
+		if err != nil {
+			if errors.Is(err, image.ErrNotFound) {
+				err = notFound(n)
+			}
+			errs = append(errs, err)
+			continue
+		}
+		d, err := inspectData(cmd, store, img)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, d)
+	}
+	if format == "" || format == "json" {
+		if out == nil {
+			out = []any{}
+		}
+		if err := writeJSON(os.Stdout, out); err != nil {
+			return err
+		}
+	} else if err := printTable(os.Stdout, format, nil, out, true); err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		for _, e := range errs[:len(errs)-1] {
+			fmt.Fprintf(os.Stderr, "Error: %v\n", e)
+		}
+		return errs[len(errs)-1]
+	}
+	return nil
+}
+
+func inspectData(cmd *cobra.Command, store cstorage.Store, img *cstorage.Image) (*imageData, error) {
+	det, err := image.Details(cmd.Context(), store, img)
+	if err != nil {
+		return nil, err
+	}
+	cfg := det.Config
+	size := image.Size(store, img)
+	d := &imageData{
+		ID:           img.ID,
+		Digest:       img.Digest.String(),
+		RepoTags:     nonNil(img.Names),
+		RepoDigests:  repoDigests(img.Names, digestStrings(img.Digests)),
+		Created:      cfg.Created,
+		Config:       &cfg.Config,
+		Author:       cfg.Author,
+		Architecture: cfg.Architecture,
+		Os:           cfg.OS,
+		Size:         size,
+		VirtualSize:  size,
+		GraphDriver:  graphDriver{Name: store.GraphDriverName()},
+		RootFS:       rootFS{Type: cfg.RootFS.Type, Layers: cfg.RootFS.DiffIDs},
+		Labels:       cfg.Config.Labels,
+		ManifestType: det.ManifestType,
+		User:         cfg.Config.User,
+		History:      cfg.History,
+		NamesHistory: nonNil(img.NamesHistory),
+	}
+	if d.Created == nil {
+		t := img.Created
+		d.Created = &t
+	}
+	if n := len(cfg.History); n > 0 {
+		d.Comment = cfg.History[n-1].Comment
+	}
+	if d.History == nil {
+		d.History = []v1.History{}
+	}
+	return d, nil
+}
+
+func digestStrings(ds []digest.Digest) []string {
+	out := make([]string, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, d.String())
+	}
+	return out
+}
