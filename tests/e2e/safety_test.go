@@ -68,7 +68,7 @@ func TestPullKilledAtRandomLeavesStoreUsable(t *testing.T) {
 	refs := make([]string, rounds)
 	for i := range refs {
 		dir := filepath.Join(baseDir, fmt.Sprintf("chaos-image-%d", i))
-		if err := fixture.BuildRandom(dir, rng, 8<<20); err != nil {
+		if err := fixture.BuildRandom(dir, rng, 1, 8<<20); err != nil {
 			t.Fatal(err)
 		}
 		refs[i] = fmt.Sprintf("%s/chaos%d:latest", regAddr, i)
@@ -136,4 +136,93 @@ func TestPullIntoFullStore(t *testing.T) {
 		t.Errorf("run after freeing space: %q", out)
 	}
 	ok(t, env, "unshare", "umount", "-l", small)
+}
+
+// pushRandomImages builds and pushes n images with a fresh random layer each.
+func pushRandomImages(t *testing.T, rng *rand.Rand, prefix string, n, size int) []string {
+	t.Helper()
+	refs := make([]string, n)
+	for i := range refs {
+		dir := filepath.Join(baseDir, fmt.Sprintf("%s-image-%d", prefix, i))
+		if err := fixture.BuildRandom(dir, rng, 1, size); err != nil {
+			t.Fatal(err)
+		}
+		refs[i] = fmt.Sprintf("%s/%s%d:latest", regAddr, prefix, i)
+		if err := fixture.Push(context.Background(), dir, refs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return refs
+}
+
+// imageIsWhole checks that a listed image runs with all of its data.
+func imageIsWhole(t *testing.T, env []string, ref string, size int) {
+	t.Helper()
+	out := ok(t, env, "run", "--rm", ref, "sh", "-c", "wc -c < /data/random")
+	if strings.TrimSpace(out) != strconv.Itoa(size) {
+		t.Errorf("%s is listed but /data/random has %q bytes, want %d", ref, out, size)
+	}
+}
+
+func TestRmiKilledAtRandomLeavesStoreUsable(t *testing.T) {
+	rng, rounds := chaosSeed(t)
+	env := newWorld(t)
+	ok(t, env, "pull", "-q", "busybox")
+	const size = 4 << 20
+	refs := pushRandomImages(t, rng, "rmichaos", rounds, size)
+	for _, ref := range refs {
+		ok(t, env, "pull", "-q", ref)
+	}
+	start := time.Now()
+	ok(t, env, "rmi", refs[0])
+	full := time.Since(start)
+	for i := 1; i < rounds; i++ {
+		cmd := exec.Command(rpodBin, "rmi", refs[i])
+		cmd.Env = env
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(rng.Int63n(int64(full) + 1)))
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		// Either the image is gone or it is whole; the store works either way.
+		if run(env, nil, "image", "exists", refs[i]).Code == 0 {
+			imageIsWhole(t, env, refs[i], size)
+		}
+		ok(t, env, "run", "--rm", "busybox", "true")
+	}
+	// Everything can be removed and pulled again.
+	for _, ref := range refs[1:] {
+		if run(env, nil, "image", "exists", ref).Code == 0 {
+			ok(t, env, "rmi", ref)
+		}
+		ok(t, env, "pull", "-q", ref)
+		imageIsWhole(t, env, ref, size)
+	}
+}
+
+func TestPullAndRmiRacing(t *testing.T) {
+	rng, rounds := chaosSeed(t)
+	env := newWorld(t)
+	ok(t, env, "pull", "-q", "busybox")
+	const size = 4 << 20
+	ref := pushRandomImages(t, rng, "race", 1, size)[0]
+	for i := 0; i < rounds; i++ {
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); run(env, nil, "pull", "-q", ref) }()
+		go func() {
+			defer wg.Done()
+			time.Sleep(time.Duration(rng.Int63n(int64(100 * time.Millisecond))))
+			run(env, nil, "rmi", "-f", ref)
+		}()
+		wg.Wait()
+		// Never a half image: listed means whole.
+		if run(env, nil, "image", "exists", ref).Code == 0 {
+			imageIsWhole(t, env, ref, size)
+		}
+		if r := run(env, nil, "images"); r.Code != 0 {
+			t.Fatalf("round %d: images: %s", i, r.Err)
+		}
+	}
 }
