@@ -52,6 +52,9 @@ func newPullCmd() *cobra.Command {
 			if quiet {
 				o.Report = nil
 			}
+			if image.HasTransport(args[0]) {
+				return printCopied(image.CopyIn(cmd.Context(), store, sys, args[0], o.Report))
+			}
 			img, err := image.Pull(cmd.Context(), store, sys, args[0], o)
 			if err != nil {
 				return err
