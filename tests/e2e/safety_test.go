@@ -226,3 +226,39 @@ func TestPullAndRmiRacing(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadKilledAtRandomLeavesStoreUsable(t *testing.T) {
+	rng, rounds := chaosSeed(t)
+	src := newWorld(t)
+	env := newWorld(t)
+	ok(t, env, "pull", "-q", "busybox")
+	const size = 4 << 20
+	refs := pushRandomImages(t, rng, "loadchaos", rounds, size)
+	archives := make([]string, rounds)
+	for i, ref := range refs {
+		ok(t, src, "pull", "-q", ref)
+		archives[i] = filepath.Join(baseDir, fmt.Sprintf("loadchaos-%d.tar", i))
+		ok(t, src, "save", "-q", "-o", archives[i], ref)
+	}
+	start := time.Now()
+	ok(t, env, "load", "-q", "-i", archives[0])
+	full := time.Since(start)
+	for i := 1; i < rounds; i++ {
+		cmd := exec.Command(rpodBin, "load", "-q", "-i", archives[i])
+		cmd.Env = env
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(rng.Int63n(int64(full) + 1)))
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		if run(env, nil, "image", "exists", refs[i]).Code == 0 {
+			imageIsWhole(t, env, refs[i], size)
+		}
+		ok(t, env, "run", "--rm", "busybox", "true")
+	}
+	for i, ref := range refs {
+		ok(t, env, "load", "-q", "-i", archives[i])
+		imageIsWhole(t, env, ref, size)
+	}
+}
