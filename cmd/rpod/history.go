@@ -70,11 +70,7 @@ func newHistoryCmd() *cobra.Command {
 		Short: "Show the history of an image",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			store, err := openStore()
-			if err != nil {
-				return err
-			}
-			img, err := lookupImage(store, args[0])
+			store, img, err := openImage(args[0])
 			if err != nil {
 				return err
 			}

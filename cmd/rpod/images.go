@@ -413,11 +413,7 @@ func newImageTreeCmd() *cobra.Command {
 		Short: "Print the layers of an image as a tree",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			store, err := openStore()
-			if err != nil {
-				return err
-			}
-			img, err := lookupImage(store, args[0])
+			store, img, err := openImage(args[0])
 			if err != nil {
 				return err
 			}
@@ -472,6 +468,16 @@ func nonNil(s []string) []string {
 }
 
 // lookupImage finds a local image, naming it in podman's words when absent.
+// openImage opens the store and finds the image a command names.
+func openImage(name string) (cstorage.Store, *cstorage.Image, error) {
+	store, err := openStore()
+	if err != nil {
+		return nil, nil, err
+	}
+	img, err := lookupImage(store, name)
+	return store, img, err
+}
+
 func lookupImage(store cstorage.Store, name string) (*cstorage.Image, error) {
 	img, _, err := image.Resolve(store, image.SystemContext(), name)
 	if errors.Is(err, image.ErrNotFound) {

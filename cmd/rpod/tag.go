@@ -17,11 +17,7 @@ func newTagCmd() *cobra.Command {
 		Short: "Add names to a local image",
 		Args:  cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			store, err := openStore()
-			if err != nil {
-				return err
-			}
-			img, err := lookupImage(store, args[0])
+			store, img, err := openImage(args[0])
 			if err != nil {
 				return err
 			}
@@ -40,11 +36,7 @@ func newUntagCmd() *cobra.Command {
 		Short: "Remove names from a local image (all of them when none is given)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			store, err := openStore()
-			if err != nil {
-				return err
-			}
-			img, err := lookupImage(store, args[0])
+			store, img, err := openImage(args[0])
 			if err != nil {
 				return err
 			}
