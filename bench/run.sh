@@ -1,31 +1,58 @@
 #!/usr/bin/env bash
-# Runs rpod's startup benchmark (bench/startup) as an unprivileged user.
+# Runs rpod's benchmarks (bench/startup, bench/pull, bench/images) as an
+# unprivileged user.
 #
-#   bash bench/run.sh [-n N] [other flags of bench/startup]
+#   bash bench/run.sh [startup|pull|images|all] [flags of the benchmark program]
 #
-# As root: builds rpod and the benchmark, installs the missing Debian packages
-# it needs, makes sure the unprivileged user (RPOD_BENCH_USER, default
-# rpodtest) exists with subordinate ids, and runs the benchmark as that user
-# with a clean environment. As an ordinary user: builds and runs it directly.
+# The default is all: the three programs one after the other, each given the
+# same flags. As root: builds rpod and the benchmarks, installs the missing
+# Debian packages they need, makes sure the unprivileged user (RPOD_BENCH_USER,
+# default rpodtest) exists with subordinate ids, and runs the benchmarks as
+# that user with a clean environment. As an ordinary user: builds and runs
+# them directly.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 tags="exclude_graphdriver_btrfs containers_image_openpgp"
 user="${RPOD_BENCH_USER:-rpodtest}"
-packages=(podman runc bubblewrap uidmap docker-registry busybox-static time)
+packages=(podman runc bubblewrap uidmap docker-registry busybox-static time skopeo)
+
+case "${1:-all}" in
+startup | pull | images) benches=("$1"); shift ;;
+all) benches=(startup pull images); shift || true ;;
+-*) benches=(startup pull images) ;;
+*)
+	echo "bench: unknown benchmark '$1': want startup, pull, images or all" >&2
+	exit 2
+	;;
+esac
 
 bindir="$(mktemp -d /tmp/rpod-bench-bin.XXXXXX)"
 trap 'rm -rf "$bindir"' EXIT
 chmod 755 "$bindir"
 
-echo "bench: building rpod and bench/startup into $bindir" >&2
+echo "bench: building rpod and bench/{${benches[*]}} into $bindir" >&2
 go build -buildvcs=false -tags "$tags" -o "$bindir/rpod" ./cmd/rpod
-go build -buildvcs=false -tags "$tags" -o "$bindir/startup" ./bench/startup
-chmod 755 "$bindir/rpod" "$bindir/startup"
+chmod 755 "$bindir/rpod"
+for b in "${benches[@]}"; do
+	go build -buildvcs=false -tags "$tags" -o "$bindir/$b" "./bench/$b"
+	chmod 755 "$bindir/$b"
+done
+
+# run_all runs every selected benchmark with the command prefix given, and
+# fails if any of them failed (after running the others).
+run_all() {
+	local status=0 b
+	for b in "${benches[@]}"; do
+		"$@" "$bindir/$b" -rpod "$bindir/rpod" "${flags[@]}" || status=$?
+	done
+	return "$status"
+}
+flags=("$@")
 
 if [ "$(id -u)" -ne 0 ]; then
 	status=0
-	"$bindir/startup" -rpod "$bindir/rpod" "$@" || status=$?
+	run_all || status=$?
 	exit "$status"
 fi
 
@@ -55,6 +82,7 @@ fi
 home="$(getent passwd "$user" | cut -d: -f6)"
 # Run from / so that no command trips over a working directory the user cannot read.
 cd /
-runuser -u "$user" -- env -i HOME="$home" USER="$user" LOGNAME="$user" \
-	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-	"$bindir/startup" -rpod "$bindir/rpod" "$@"
+status=0
+run_all runuser -u "$user" -- env -i HOME="$home" USER="$user" LOGNAME="$user" \
+	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin || status=$?
+exit "$status"
