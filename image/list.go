@@ -34,17 +34,41 @@ type Summary struct {
 	Containers int
 }
 
+// ListOptions says what a listing needs beyond the store's own records.
+type ListOptions struct {
+	// Labels reads each image's config for its labels: the one costly part
+	// of a listing, so only a label filter or an output showing labels asks.
+	Labels bool
+}
+
 // List summarizes every image in the store, newest first.
-func List(ctx context.Context, store cstorage.Store) ([]Summary, error) {
+func List(ctx context.Context, store cstorage.Store, o ListOptions) ([]Summary, error) {
 	imgs, err := store.Images()
 	if err != nil {
 		return nil, fmt.Errorf("list images: %w", err)
 	}
+	// One read of all layers: looking each one up locks the store anew.
+	all, err := store.Layers()
+	if err != nil {
+		return nil, fmt.Errorf("list layers: %w", err)
+	}
+	layers := make(map[string]*cstorage.Layer, len(all))
+	for i := range all {
+		layers[all[i].ID] = &all[i]
+	}
+	lookup := func(id string) (*cstorage.Layer, error) {
+		if l, ok := layers[id]; ok {
+			return l, nil
+		}
+		return nil, cstorage.ErrLayerUnknown
+	}
 	// An image is a parent when another image's layers build on its top
 	// layer; an untagged parent is intermediate, not dangling (podman's terms).
+	chains := make([][]*cstorage.Layer, len(imgs))
 	below := map[string]bool{}
 	for i := range imgs {
-		if chain, err := Layers(store, &imgs[i]); err == nil {
+		if chain, err := chainOf(lookup, &imgs[i]); err == nil {
+			chains[i] = chain
 			for _, l := range chain[:max(len(chain)-1, 0)] {
 				below[l.ID] = true
 			}
@@ -52,7 +76,12 @@ func List(ctx context.Context, store cstorage.Store) ([]Summary, error) {
 	}
 	out := make([]Summary, 0, len(imgs))
 	for i := range imgs {
-		s := Summarize(ctx, store, &imgs[i])
+		s := summarize(&imgs[i], sizeOf(store, &imgs[i], chains[i]))
+		if o.Labels {
+			if cfg, err := OCIConfig(ctx, store, &imgs[i]); err == nil {
+				s.Labels = cfg.Config.Labels
+			}
+		}
 		if below[s.TopLayer] && s.Dangling {
 			s.Dangling, s.Intermediate = false, true
 		}
@@ -62,16 +91,14 @@ func List(ctx context.Context, store cstorage.Store) ([]Summary, error) {
 	return out, nil
 }
 
-// Summarize describes one image; an unreadable config leaves Labels empty
-// rather than hiding the image from listings.
-func Summarize(ctx context.Context, store cstorage.Store, img *cstorage.Image) Summary {
+func summarize(img *cstorage.Image, size int64) Summary {
 	s := Summary{
 		ID:           img.ID,
 		Names:        img.Names,
 		NamesHistory: img.NamesHistory,
 		Digest:       img.Digest.String(),
 		Created:      img.Created,
-		Size:         Size(store, img),
+		Size:         size,
 		Dangling:     len(img.Names) == 0,
 		ReadOnly:     img.ReadOnly,
 		TopLayer:     img.TopLayer,
@@ -82,17 +109,18 @@ func Summarize(ctx context.Context, store cstorage.Store, img *cstorage.Image) S
 	for _, d := range img.Digests {
 		s.Digests = append(s.Digests, d.String())
 	}
-	if cfg, err := OCIConfig(ctx, store, img); err == nil {
-		s.Labels = cfg.Config.Labels
-	}
 	return s
 }
 
 // Layers returns the image's layers, base layer first.
 func Layers(store cstorage.Store, img *cstorage.Image) ([]*cstorage.Layer, error) {
+	return chainOf(store.Layer, img)
+}
+
+func chainOf(layer func(string) (*cstorage.Layer, error), img *cstorage.Image) ([]*cstorage.Layer, error) {
 	var chain []*cstorage.Layer
 	for id := img.TopLayer; id != ""; {
-		l, err := store.Layer(id)
+		l, err := layer(id)
 		if err != nil {
 			return nil, fmt.Errorf("layer %s of image %s: %w", shortID(id), shortID(img.ID), err)
 		}
@@ -111,7 +139,16 @@ func Layers(store cstorage.Store, img *cstorage.Image) ([]*cstorage.Layer, error
 // Size is the sum of the image's layer sizes; layers whose size storage did
 // not record fall back to storage's own accounting of the whole image.
 func Size(store cstorage.Store, img *cstorage.Image) int64 {
-	chain, err := Layers(store, img)
+	chain, _ := Layers(store, img)
+	return sizeOf(store, img, chain)
+}
+
+// sizeOf sums a known layer chain; a nil chain means it could not be read.
+func sizeOf(store cstorage.Store, img *cstorage.Image, chain []*cstorage.Layer) int64 {
+	var err error
+	if chain == nil {
+		err = fmt.Errorf("image %s: layers unknown", shortID(img.ID))
+	}
 	var total int64
 	if err == nil {
 		for _, l := range chain {

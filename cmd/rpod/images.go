@@ -106,7 +106,8 @@ func listImages(cmd *cobra.Command, f *imagesFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	sums, err := image.List(cmd.Context(), store)
+	needLabels := len(filter.Labels) > 0 || f.format == "json" || strings.Contains(f.format, "Labels")
+	sums, err := image.List(cmd.Context(), store, image.ListOptions{Labels: needLabels})
 	if err != nil {
 		return err
 	}

@@ -195,7 +195,7 @@ func newImagePruneCmd() *cobra.Command {
 			// Removing an image can leave another dangling (it was the
 			// parent), so go round until a pass removes nothing.
 			for {
-				sums, err := image.List(cmd.Context(), store)
+				sums, err := image.List(cmd.Context(), store, image.ListOptions{})
 				if err != nil {
 					return err
 				}
