@@ -20,12 +20,14 @@ import (
 // storage container's metadata so that the container and its record are
 // created and removed together.
 type Config struct {
-	ID         string    `json:"id"`
-	Name       string    `json:"name"`
-	Image      string    `json:"image"`
-	ImageID    string    `json:"imageId"`
-	Spec       Spec      `json:"spec"`
-	Stdin      bool      `json:"stdin,omitempty"`
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Image   string `json:"image"`
+	ImageID string `json:"imageId"`
+	Spec    Spec   `json:"spec"`
+	Stdin   bool   `json:"stdin,omitempty"`
+	// StopSignal is what rpod stop sends first (the image's, else SIGTERM).
+	StopSignal string    `json:"stopSignal,omitempty"`
 	AutoRemove bool      `json:"autoRemove,omitempty"`
 	Created    time.Time `json:"created"`
 }
@@ -34,6 +36,8 @@ type Config struct {
 type State struct {
 	Status string `json:"status"` // created, running, exited
 	Pid    int    `json:"pid,omitempty"`
+	// MonitorPid is the detached monitor that owns the container, if any.
+	MonitorPid int `json:"monitorPid,omitempty"`
 	// PidStart tells the container's process from a later one with its pid.
 	PidStart   uint64    `json:"pidStart,omitempty"`
 	ExitCode   int       `json:"exitCode"`
@@ -135,6 +139,18 @@ func (c *Container) statePath() (string, error) {
 	return filepath.Join(dir, "state.json"), nil
 }
 
+// LogPath is where the container's output is logged (podman's k8s-file format).
+func (c *Container) LogPath() (string, error) {
+	dir, err := c.store.ContainerDirectory(c.ID)
+	if err != nil {
+		return "", fmt.Errorf("container directory: %w", err)
+	}
+	return filepath.Join(dir, "ctr.log"), nil
+}
+
+// Running reports whether the container's process is alive.
+func (c *Container) Running() bool { return c.State().Status == "running" }
+
 // SetState records the container's state atomically.
 func (c *Container) SetState(s State) error {
 	p, err := c.statePath()
@@ -155,13 +171,8 @@ func (c *Container) SetState(s State) error {
 // State reads the container's state; a running container whose process is
 // gone is reported as exited.
 func (c *Container) State() State {
-	var s State
-	p, err := c.statePath()
+	s, err := c.recorded()
 	if err != nil {
-		return State{Status: "unknown"}
-	}
-	b, err := os.ReadFile(p)
-	if err != nil || json.Unmarshal(b, &s) != nil {
 		return State{Status: "unknown"}
 	}
 	if s.Status == "running" && s.Pid > 0 && !proc.Alive(s.Pid, s.PidStart) {

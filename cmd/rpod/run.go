@@ -16,6 +16,7 @@ import (
 
 type runFlags struct {
 	rm, interactive, tty bool
+	detach               bool
 	env                  []string
 	workdir, user        string
 	entrypoint           string
@@ -34,6 +35,13 @@ func newRunCmd() *cobra.Command {
 			return runContainer(cmd, &f, args[0], args[1:])
 		},
 	}
+	addContainerFlags(cmd, &f)
+	cmd.Flags().BoolVarP(&f.detach, "detach", "d", false, "run in the background and print the container id")
+	return cmd
+}
+
+// addContainerFlags adds the flags run and create share.
+func addContainerFlags(cmd *cobra.Command, f *runFlags) {
 	fl := cmd.Flags()
 	fl.SetInterspersed(false)
 	fl.BoolVar(&f.rm, "rm", false, "remove the container when it exits")
@@ -45,7 +53,6 @@ func newRunCmd() *cobra.Command {
 	fl.StringVar(&f.entrypoint, "entrypoint", "", "override the image's ENTRYPOINT (a command, or a JSON array)")
 	fl.StringVar(&f.hostname, "hostname", "", "container host name (default: the short container id)")
 	fl.StringVar(&f.name, "name", "", "name the container")
-	return cmd
 }
 
 // buildSpec merges the image config with the flags, as podman does.
@@ -125,23 +132,35 @@ func setEnv(env []string, kv string) []string {
 	return append(env, kv)
 }
 
-func runContainer(cmd *cobra.Command, f *runFlags, imageName string, args []string) error {
+// createContainer makes the container run and create describe.
+func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []string) (*runtime.Container, error) {
 	img, err := findImage(cmd, imageName)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	store := g.store
-	ic, err := image.ReadConfig(cmd.Context(), store, img)
+	ic, err := image.ReadConfig(cmd.Context(), g.store, img)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	spec, err := buildSpec(f, ic, args)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	c, err := runtime.Create(store, runtime.Config{Name: f.name, Image: imageName, ImageID: img.ID, Spec: spec, Stdin: f.interactive, AutoRemove: f.rm})
+	return runtime.Create(g.store, runtime.Config{Name: f.name, Image: imageName, ImageID: img.ID, Spec: spec,
+		Stdin: f.interactive, AutoRemove: f.rm, StopSignal: ic.StopSignal})
+}
+
+func runContainer(cmd *cobra.Command, f *runFlags, imageName string, args []string) error {
+	c, err := createContainer(cmd, f, imageName, args)
 	if err != nil {
 		return err
+	}
+	if f.detach {
+		if err := spawnMonitor(c); err != nil {
+			return err
+		}
+		fmt.Println(c.ID)
+		return nil
 	}
 	code, err := startAndWait(c, f)
 	if f.rm {
@@ -182,7 +201,7 @@ func startAndWait(c *runtime.Container, f *runFlags) (int, error) {
 		return code, err
 	}
 	pidStart, _ := proc.StartTime(p.Pid())
-	c.SetState(runtime.State{Status: "running", Pid: p.Pid(), PidStart: pidStart, StartedAt: started})
+	c.SetState(runtime.State{Status: "running", Pid: p.Pid(), PidStart: pidStart, MonitorPid: os.Getpid(), StartedAt: started})
 	code, err := p.Wait(stdio)
 	c.SetState(runtime.State{Status: "exited", ExitCode: code, StartedAt: started, FinishedAt: time.Now()})
 	return code, err

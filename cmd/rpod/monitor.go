@@ -1,0 +1,131 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rpod/rpod/runtime"
+)
+
+func init() { register(newMonitorCmd) }
+
+// monitorMsg is what the monitor tells the rpod that started it.
+type monitorMsg struct {
+	Code int    `json:"code"`
+	Msg  string `json:"msg,omitempty"`
+}
+
+// newMonitorCmd is the detached process that owns a container (run -d,
+// start): a re-execution of rpod in its own session, so that it outlives
+// the command that started it.
+func newMonitorCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:    "__monitor ID",
+		Hidden: true,
+		Args:   cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sync := os.NewFile(3, "monitor-sync")
+			told := false
+			tell := func(err error) {
+				if told {
+					return
+				}
+				told = true
+				m := monitorMsg{}
+				if err != nil {
+					m = monitorMsg{Code: runtime.ExitRpodError, Msg: err.Error()}
+					var ee *runtime.ExitError
+					if errors.As(err, &ee) {
+						m.Code = ee.Code
+					}
+				}
+				json.NewEncoder(sync).Encode(m)
+				sync.Close()
+			}
+			store, err := openStore()
+			if err != nil {
+				tell(err)
+				return err
+			}
+			c, err := runtime.Load(store, args[0])
+			if err != nil {
+				tell(err)
+				return err
+			}
+			c.Monitor(tell)
+			if c.AutoRemove {
+				c.Remove(true)
+			}
+			return nil
+		},
+	}
+}
+
+// spawnMonitor starts the container under a detached monitor and returns
+// once its command runs, or with why it could not.
+func spawnMonitor(c *runtime.Container) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find rpod executable: %w", err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("monitor pipe: %w", err)
+	}
+	defer r.Close()
+	// The monitor opens the store exactly as this rpod did.
+	var args []string
+	for _, f := range []struct{ name, value string }{{"--root", g.root}, {"--runroot", g.runroot}, {"--storage-driver", g.driver}} {
+		if f.value != "" {
+			args = append(args, f.name, f.value)
+		}
+	}
+	for _, o := range g.storageOpts {
+		args = append(args, "--storage-opt", o)
+	}
+	args = append(args, "__monitor", c.ID)
+	dir, err := g.store.ContainerDirectory(c.ID)
+	if err != nil {
+		w.Close()
+		return fmt.Errorf("container directory: %w", err)
+	}
+	// The monitor's own complaints, for when it dies before reporting.
+	logPath := filepath.Join(dir, "monitor.log")
+	logf, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		w.Close()
+		return fmt.Errorf("monitor log: %w", err)
+	}
+	defer logf.Close()
+	cmd := exec.Command(exe, args...)
+	cmd.Args[0] = "rpod-monitor"
+	cmd.ExtraFiles = []*os.File{w}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Dir = "/"
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		return fmt.Errorf("start monitor: %w", err)
+	}
+	var m monitorMsg
+	if err := json.NewDecoder(r).Decode(&m); err != nil {
+		if errors.Is(err, io.EOF) {
+			return fmt.Errorf("the monitor of %s exited before the container started: see %s", c.Name, logPath)
+		}
+		return fmt.Errorf("read from monitor: %w", err)
+	}
+	cmd.Process.Release()
+	if m.Code != 0 {
+		return &runtime.ExitError{Code: m.Code, Msg: m.Msg}
+	}
+	return nil
+}
