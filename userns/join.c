@@ -185,6 +185,7 @@ __attribute__((constructor)) static void rpod_userns_init(int argc, char **argv,
 			_exit(1); // the parent died before the maps were written
 		pause_forever();
 	}
+	if (rpod_exec_enter(argc, argv)) return; // rpod exec, inside a running container (exec.c)
 	if (geteuid() == 0 || getenv("_RPOD_NO_JOIN") != NULL)
 		return;
 	if (skip_join(argc, argv))

@@ -5,4 +5,7 @@ extern char rpod_join_error[256];
 // rpod_joined_uid and rpod_joined_gid are the user's host ids once joined, else -1.
 extern int rpod_joined_uid;
 extern int rpod_joined_gid;
+// rpod_exec_enter joins a running container for rpod exec (see exec.c); it
+// returns 1 in the child that goes on into Go, 0 for any other command.
+int rpod_exec_enter(int argc, char **argv);
 #endif

@@ -45,6 +45,9 @@ func main() {
 	if runtime.IsInit(os.Args) {
 		runtime.InitMain()
 	}
+	if runtime.IsExec(os.Args) {
+		runtime.ExecMain()
+	}
 	// containers/storage re-executes rpod to unpack layers in a chroot.
 	if reexec.Init() {
 		return

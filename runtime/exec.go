@@ -1,0 +1,188 @@
+package runtime
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	goruntime "runtime"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// execArg is argv[1] of the re-executed rpod that enters a running
+// container; userns/exec.c joins the namespaces before Go starts.
+const execArg = "__rpod_exec"
+
+// envExecPid tells userns/exec.c which process's namespaces to join, as
+// "PID START" so that a reused pid is not joined.
+const envExecPid = "_RPOD_EXEC_PID"
+
+// IsExec reports whether this process is rpod exec's step inside a container.
+func IsExec(args []string) bool { return len(args) > 1 && args[1] == execArg }
+
+// StartExec runs spec's command in the namespaces of the running container
+// whose first process is pid (started at pidStart), and returns once the
+// command has been exec'd, or with why it could not be (an *ExitError with
+// podman's code). Wait attaches the terminal and returns the exit code;
+// Release leaves the command running on its own.
+func StartExec(pid int, pidStart uint64, spec *Spec, stdio Stdio) (*Process, error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("sync socket: %w", err)
+	}
+	parent := os.NewFile(uintptr(fds[0]), "sync-parent")
+	child := os.NewFile(uintptr(fds[1]), "sync-child")
+	defer parent.Close()
+	exe, err := os.Executable()
+	if err != nil {
+		child.Close()
+		return nil, fmt.Errorf("find rpod executable: %w", err)
+	}
+	cmd := exec.Command(exe, execArg)
+	cmd.Args[0] = "rpod-exec"
+	cmd.Env = []string{fmt.Sprintf("%s=%d %d", envExecPid, pid, pidStart)}
+	cmd.ExtraFiles = []*os.File{child}
+	cmd.Dir = "/"
+	if !spec.Terminal {
+		if stdio.In != nil {
+			cmd.Stdin = stdio.In
+		}
+		cmd.Stdout, cmd.Stderr = stdio.Out, stdio.Err
+	}
+	// Its own session, as for the container itself: the terminal's ^C
+	// reaches rpod, which forwards it once.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	sigs := make(chan os.Signal, 32)
+	signal.Notify(sigs)
+	// No Pdeathsig, unlike Start: as with podman, an exec session outlives
+	// an rpod exec that is killed.
+	err = cmd.Start()
+	child.Close()
+	if err != nil {
+		signal.Stop(sigs)
+		return nil, fmt.Errorf("start exec session: %w", err)
+	}
+	p := &Process{cmd: cmd, sigs: sigs}
+	// A failure to join the container ends rpod-exec before it reads the
+	// spec: its message, already on the socket, says more than EPIPE.
+	encErr := json.NewEncoder(parent).Encode(spec)
+	if err := p.readSync(parent); err != nil {
+		p.kill()
+		return nil, err
+	}
+	if encErr != nil {
+		p.kill()
+		return nil, fmt.Errorf("send spec to exec session: %w", encErr)
+	}
+	return p, nil
+}
+
+// Release lets the started command run on without rpod: -d.
+func (p *Process) Release() {
+	signal.Stop(p.sigs)
+	if p.master != nil {
+		p.master.Close()
+	}
+	p.cmd.Process.Release()
+}
+
+// ExecMain is rpod exec's step inside the container: userns/exec.c has
+// joined its namespaces, so / is the container's root. It reads the spec
+// from fd 3, sets up the process as the init step does, and execs; it
+// returns only by exiting.
+func ExecMain() {
+	// Capabilities, seccomp and credentials are per thread.
+	goruntime.LockOSThread()
+	sock := os.NewFile(3, "sync")
+	unix.CloseOnExec(3)
+	var spec Spec
+	if err := json.NewDecoder(sock).Decode(&spec); err != nil {
+		fmt.Fprintf(os.Stderr, "Error: read exec spec: %v\n", err)
+		os.Exit(ExitRpodError)
+	}
+	err := execInContainer(&spec, sock)
+	code := ExitRpodError
+	var ie *initError
+	if errors.As(err, &ie) {
+		code = ie.code
+	}
+	b, _ := json.Marshal(syncMsg{Type: "error", Msg: err.Error(), Code: code})
+	sock.Write(b)
+	os.Exit(code)
+}
+
+func execInContainer(s *Spec, sock *os.File) error {
+	u, err := resolveUserIn(s.User)
+	if err != nil {
+		return fail(ExitRpodError, "%v", err)
+	}
+	env := s.Env
+	if !hasEnv(env, "HOME") {
+		env = append(env, "HOME="+u.Home)
+	}
+	cwd := s.Cwd
+	if cwd == "" {
+		cwd = "/"
+	}
+	if err := unix.Chdir(cwd); err != nil {
+		return fail(ExitNotFound, "change to working directory %s in the container: %v", cwd, err)
+	}
+	if len(s.Args) == 0 {
+		return fail(ExitRpodError, "no command specified: give one after the container name")
+	}
+	if s.Terminal {
+		if err := execTerminal(sock, int(u.UID)); err != nil {
+			return err
+		}
+	}
+	path, err := lookPath(s.Args[0], env)
+	if err != nil {
+		return err
+	}
+	return execAs(s, u, path, env)
+}
+
+// execTerminal makes a pty in the container's own devpts the process's
+// stdio and controlling terminal, and sends its master to rpod exec.
+func execTerminal(sock *os.File, uid int) error {
+	mfd, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open the container's /dev/ptmx: %w", err)
+	}
+	defer unix.Close(mfd)
+	if err := unix.IoctlSetPointerInt(mfd, unix.TIOCSPTLCK, 0); err != nil {
+		return fmt.Errorf("unlock pty: %w", err)
+	}
+	n, err := unix.IoctlGetInt(mfd, unix.TIOCGPTN)
+	if err != nil {
+		return fmt.Errorf("pty number: %w", err)
+	}
+	slave, err := unix.Open(fmt.Sprintf("/dev/pts/%d", n), unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open pty slave: %w", err)
+	}
+	// The user may reopen its terminal (/dev/tty, tty(1) checks), as with podman.
+	unix.Fchown(slave, uid, -1)
+	for fd := 0; fd < 3; fd++ {
+		if err := unix.Dup3(slave, fd, 0); err != nil {
+			return fmt.Errorf("attach pty: %w", err)
+		}
+	}
+	unix.Close(slave)
+	// exec.c forked us: never a process group leader, so setsid succeeds.
+	if _, err := unix.Setsid(); err != nil {
+		return fmt.Errorf("new session: %w", err)
+	}
+	if err := unix.IoctlSetInt(0, unix.TIOCSCTTY, 0); err != nil {
+		return fmt.Errorf("set controlling terminal: %w", err)
+	}
+	b, _ := json.Marshal(syncMsg{Type: "pty"})
+	if err := unix.Sendmsg(int(sock.Fd()), b, unix.UnixRights(mfd), nil, 0); err != nil {
+		return fmt.Errorf("send pty to rpod: %w", err)
+	}
+	return nil
+}

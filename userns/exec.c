@@ -1,0 +1,156 @@
+// rpod exec enters a running container here, before the Go runtime starts:
+// setns(CLONE_NEWNS) is refused to a process whose threads share their
+// filesystem info (every Go program), and setns(CLONE_NEWPID) moves only the
+// children. So this process joins the container's namespaces, forks, and
+// stays behind in C to relay signals and the exit status, while the child
+// returns into Go (runtime.ExecMain) as a member of the container's pid
+// namespace.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "join.h"
+
+// Shared with runtime/exec.go.
+#define EXEC_ARG "__rpod_exec"
+#define EXEC_PID_ENV "_RPOD_EXEC_PID"
+#define SYNC_FD 3
+
+static volatile pid_t exec_child;
+
+// exec_fail reports to rpod exec over the sync socket, as the Go side's
+// "error" message, so that it becomes rpod's one Error line even when our
+// stderr is not rpod's (with -t it is /dev/null).
+static void exec_fail(const char *fmt, ...) {
+	char msg[512], out[1200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	size_t o = (size_t)snprintf(out, sizeof out, "{\"type\":\"error\",\"code\":125,\"msg\":\"");
+	for (const unsigned char *p = (const unsigned char *)msg; *p && o < sizeof out - 16; p++) {
+		if (*p == '"' || *p == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)*p;
+		} else if (*p < 0x20) {
+			o += (size_t)snprintf(out + o, sizeof out - o, "\\u%04x", *p);
+		} else {
+			out[o++] = (char)*p;
+		}
+	}
+	o += (size_t)snprintf(out + o, sizeof out - o, "\"}");
+	if (write(SYNC_FD, out, o) != (ssize_t)o)
+		fprintf(stderr, "Error: %s\n", msg);
+	_exit(125);
+}
+
+// start_time reads field 22 of the process's stat through its /proc
+// directory, which keeps naming that process even if its pid is reused.
+static unsigned long long start_time(int procfd) {
+	char buf[1024];
+	int fd = openat(procfd, "stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	if (p == NULL || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+		return 0;
+	int field = 2;
+	for (; *p && field < 22; p++)
+		if (*p == ' ')
+			field++;
+	return strtoull(p, NULL, 10);
+}
+
+static void forward(int sig) {
+	if (exec_child > 0)
+		kill(exec_child, sig);
+}
+
+// relay waits for the child, passing it every signal we get, and exits as
+// it did: its code, or 128+N when signal N killed it.
+static void relay(pid_t child, const sigset_t *old) {
+	exec_child = child;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = forward;
+	sa.sa_flags = SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP && s != SIGCHLD)
+			sigaction(s, &sa, NULL); // fails harmlessly for libc's reserved signals
+	sigprocmask(SIG_SETMASK, old, NULL);
+	int status;
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(125);
+	if (WIFSIGNALED(status))
+		_exit(128 + WTERMSIG(status));
+	_exit(WEXITSTATUS(status));
+}
+
+int rpod_exec_enter(int argc, char **argv) {
+	if (argc < 2 || strcmp(argv[1], EXEC_ARG) != 0)
+		return 0;
+	const char *target = getenv(EXEC_PID_ENV);
+	long pid = 0;
+	unsigned long long start = 0;
+	if (target == NULL || sscanf(target, "%ld %llu", &pid, &start) != 2 || pid <= 0)
+		exec_fail("%s is not set: rpod-exec is started by rpod exec only", EXEC_PID_ENV);
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%ld", pid);
+	int procfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (procfd < 0 || start_time(procfd) != start)
+		exec_fail("the container's process %ld is gone: the container is not running", pid);
+	// The mount namespace comes last: once in it, the container's root is ours.
+	static const struct {
+		const char *name;
+		int type;
+	} ns[] = {{"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},       {"net", CLONE_NEWNET},
+	          {"pid", CLONE_NEWPID}, {"cgroup", CLONE_NEWCGROUP}, {"mnt", CLONE_NEWNS}};
+	int fds[sizeof ns / sizeof ns[0]];
+	for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+		snprintf(path, sizeof path, "ns/%s", ns[i].name);
+		fds[i] = openat(procfd, path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0)
+			exec_fail("open %s namespace of container process %ld: %s", ns[i].name, pid, strerror(errno));
+	}
+	// Opened through the directory of the process we checked: a reused pid cannot slip in.
+	if (start_time(procfd) != start)
+		exec_fail("the container's process %ld is gone: the container is not running", pid);
+	close(procfd);
+	for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+		if (setns(fds[i], ns[i].type) < 0)
+			exec_fail("join %s namespace of container process %ld: %s", ns[i].name, pid, strerror(errno));
+		close(fds[i]);
+	}
+	if (chdir("/") < 0)
+		exec_fail("change to the container's root: %s", strerror(errno));
+	// No signal may find the parent without its relay in place.
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid_t child = fork();
+	if (child < 0)
+		exec_fail("fork into the container: %s", strerror(errno));
+	if (child == 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return 1; // into Go: runtime.ExecMain
+	}
+	close(SYNC_FD); // the child's alone, so that its exec ends rpod's read
+	relay(child, &old);
+	return 1;
+}
