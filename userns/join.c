@@ -27,7 +27,10 @@ static int skip_join(int argc, char **argv) {
 	const char *cmd = NULL, *sub = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 || strcmp(a, "--version") == 0 || strcmp(a, "-v") == 0)
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+			return 1;
+		// -v is --version only before the command: after it, it is run's --volume.
+		if (cmd == NULL && (strcmp(a, "--version") == 0 || strcmp(a, "-v") == 0))
 			return 1;
 		if (a[0] == '-') {
 			// Global flags that take a separate value.
