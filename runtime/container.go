@@ -30,6 +30,7 @@ type Config struct {
 	StopSignal string    `json:"stopSignal,omitempty"`
 	AutoRemove bool      `json:"autoRemove,omitempty"`
 	Created    time.Time `json:"created"`
+	UserConfig
 }
 
 // State is what happened to a container.

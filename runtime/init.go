@@ -71,6 +71,9 @@ func initContainer(s *Spec, sock *os.File) error {
 	if err := mountSys(root); err != nil {
 		return err
 	}
+	if err := mountUser(root, s); err != nil {
+		return err
+	}
 	if s.Terminal {
 		if err := setupTerminal(root, sock); err != nil {
 			return err

@@ -19,6 +19,10 @@ type Spec struct {
 	NoNewPrivileges bool `json:"noNewPrivileges,omitempty"`
 	// Seccomp installs the default filter unless false.
 	Seccomp bool `json:"seccomp"`
+	// Mounts are the user's -v, --mount and --tmpfs mounts, in order.
+	Mounts []Mount `json:"mounts,omitempty"`
+	// ReadOnly mounts the rootfs read-only (--read-only).
+	ReadOnly bool `json:"readOnly,omitempty"`
 }
 
 // Exit codes that podman gives for failures before the command runs.

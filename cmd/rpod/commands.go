@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+	cstorage "go.podman.io/storage"
 
 	"github.com/rpod/rpod/runtime"
 	"github.com/rpod/rpod/userns"
@@ -26,7 +25,8 @@ func parseJSONArray(s string) ([]string, error) {
 }
 
 func init() {
-	register(newRunCmd, newInfoCmd, newVersionCmd, newUnshareCmd, newSystemCmd, newPsCmd, newRmCmd)
+	register(newRunCmd, newInfoCmd, newVersionCmd, newUnshareCmd, newSystemCmd, newRmCmd)
+	registerContainer(newRmCmd)
 }
 
 func newVersionCmd() *cobra.Command {
@@ -98,76 +98,9 @@ func newSystemCmd() *cobra.Command {
 	return sys
 }
 
-func newPsCmd() *cobra.Command {
-	var all, quiet bool
-	cmd := &cobra.Command{
-		Use:     "ps [flags]",
-		Aliases: []string{"list", "ls"},
-		Short:   "List containers",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			store, err := openStore()
-			if err != nil {
-				return err
-			}
-			cs, err := runtime.List(store)
-			if err != nil {
-				return err
-			}
-			w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-			if !quiet {
-				fmt.Fprintln(w, "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tNAMES")
-			}
-			for _, c := range cs {
-				st := c.State()
-				if !all && st.Status != "running" {
-					continue
-				}
-				if quiet {
-					fmt.Fprintln(w, c.ID[:12])
-					continue
-				}
-				status := st.Status
-				switch st.Status {
-				case "exited":
-					status = fmt.Sprintf("Exited (%d) %s ago", st.ExitCode, since(st.FinishedAt))
-				case "running":
-					status = "Up " + since(st.StartedAt)
-				case "created":
-					status = "Created"
-				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s ago\t%s\t%s\n", c.ID[:12], c.Image, truncate(strings.Join(c.Spec.Args, " "), 20), since(c.Created), status, c.Name)
-			}
-			return w.Flush()
-		},
-	}
-	cmd.Flags().BoolVarP(&all, "all", "a", false, "show all containers, not only running ones")
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only container ids")
-	return cmd
-}
-
-func since(t time.Time) string {
-	d := time.Since(t).Round(time.Second)
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%d seconds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%d minutes", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%d hours", int(d.Hours()))
-	}
-	return fmt.Sprintf("%d days", int(d.Hours()/24))
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n-3] + "..."
-}
-
 func newRmCmd() *cobra.Command {
-	var force, all bool
+	var force, all, ignore, volumes bool
+	var timeout uint
 	cmd := &cobra.Command{
 		Use:   "rm [flags] CONTAINER [CONTAINER...]",
 		Short: "Remove containers",
@@ -175,31 +108,51 @@ func newRmCmd() *cobra.Command {
 			if len(args) == 0 && !all {
 				return &exitError{code: runtime.ExitRpodError, msg: "rm needs at least one container name or id, or --all"}
 			}
+			stop := time.Duration(0) // -f without -t kills at once, as a forced removal should
+			if cmd.Flags().Changed("time") {
+				stop = time.Duration(timeout) * time.Second
+			}
 			store, err := openStore()
 			if err != nil {
 				return err
 			}
-			var cs []*runtime.Container
+			// shown is what rm prints for each: the name given, or the id for --all.
+			type target struct {
+				c     *runtime.Container
+				shown string
+			}
+			var ts []target
+			seen := map[string]bool{}
 			if all {
-				if cs, err = runtime.List(store); err != nil {
+				cs, err := runtime.List(store)
+				if err != nil {
 					return err
+				}
+				for _, c := range cs {
+					seen[c.ID] = true
+					ts = append(ts, target{c, c.ID})
 				}
 			}
 			var errs []error
 			for _, a := range args {
 				c, err := runtime.Load(store, a)
 				if err != nil {
-					errs = append(errs, err)
+					if !ignore {
+						errs = append(errs, err)
+					}
 					continue
 				}
-				cs = append(cs, c)
+				if !seen[c.ID] {
+					seen[c.ID] = true
+					ts = append(ts, target{c, a})
+				}
 			}
-			for _, c := range cs {
-				if err := c.Remove(force); err != nil {
+			for _, t := range ts {
+				if err := removeContainer(t.c, force, stop); err != nil {
 					errs = append(errs, err)
 					continue
 				}
-				fmt.Println(c.ID)
+				fmt.Println(t.shown)
 			}
 			if len(errs) > 0 {
 				for _, e := range errs[:len(errs)-1] {
@@ -210,7 +163,29 @@ func newRmCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().BoolVarP(&force, "force", "f", false, "remove running containers too")
-	cmd.Flags().BoolVarP(&all, "all", "a", false, "remove all containers")
+	fl := cmd.Flags()
+	fl.BoolVarP(&force, "force", "f", false, "stop and remove running containers too")
+	fl.BoolVarP(&all, "all", "a", false, "remove all containers")
+	fl.BoolVarP(&ignore, "ignore", "i", false, "ignore containers that do not exist")
+	fl.BoolVarP(&volumes, "volumes", "v", false, "remove the container's anonymous volumes (rpod has none yet)")
+	fl.UintVarP(&timeout, "time", "t", 10, "with -f, seconds to wait for the stop signal before killing")
 	return cmd
+}
+
+// removeContainer removes c, stopping it first when force is set; podman's
+// exit code 2 tells a running container from other failures.
+func removeContainer(c *runtime.Container, force bool, stop time.Duration) error {
+	if c.Running() {
+		if !force {
+			return &exitError{code: 2, msg: fmt.Sprintf("cannot remove container %s as it is running: stop it first (rpod stop %s) or use rpod rm -f", c.Name, c.Name)}
+		}
+		if err := c.Stop(stop); err != nil {
+			return err
+		}
+	}
+	err := c.Remove(force)
+	if errors.Is(err, cstorage.ErrContainerUnknown) {
+		return nil // its monitor removed it (run --rm) as it stopped
+	}
+	return err
 }

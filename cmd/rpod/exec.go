@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -113,7 +112,7 @@ func execSpec(f *execFlags, cs runtime.Spec, args []string) (runtime.Spec, error
 		env = append(env, "TERM=xterm")
 	}
 	for _, file := range f.envFiles {
-		kvs, err := readEnvFile(file)
+		kvs, err := readEnvFileFlag(file)
 		if err != nil {
 			return runtime.Spec{}, err
 		}
@@ -164,34 +163,4 @@ func envArg(e string) (kv string, ok bool, err error) {
 		return "", false, nil
 	}
 	return e + "=" + v, true, nil
-}
-
-// readEnvFile reads podman's --env-file format: K=V lines, with blank lines
-// and # comments skipped and a bare K copied from rpod's environment.
-func readEnvFile(path string) ([]string, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read --env-file: %w", err)
-	}
-	defer fh.Close()
-	var out []string
-	sc := bufio.NewScanner(fh)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimLeft(sc.Text(), " \t")
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		kv, ok, err := envArg(line)
-		if err != nil {
-			return nil, fmt.Errorf("%s line %d: %w", path, n, err)
-		}
-		if ok {
-			out = append(out, kv)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read --env-file %s: %w", path, err)
-	}
-	return out, nil
 }

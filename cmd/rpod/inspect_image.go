@@ -69,22 +69,19 @@ func newImageInspectCmd() *cobra.Command {
 	return cmd
 }
 
-// newInspectCmd is `rpod inspect`; it knows only images for now.
+// newInspectCmd is `rpod inspect`: a container first, then an image, as podman.
 func newInspectCmd() *cobra.Command {
 	var format, typ string
 	cmd := &cobra.Command{
-		Use:   "inspect [flags] IMAGE [IMAGE...]",
-		Short: "Show the configuration of images",
+		Use:   "inspect [flags] NAME [NAME...]",
+		Short: "Show the configuration of containers or images",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if typ != "" && typ != "image" && typ != "all" {
-				return fmt.Errorf("inspect --type %s: rpod inspect knows only images so far", typ)
-			}
-			return inspectImages(cmd, args, format, func(name string) error { return fmt.Errorf("no such object: %q", name) })
+			return inspectObjects(cmd, args, format, typ)
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "a Go template such as {{.Id}}, or json")
-	cmd.Flags().StringVarP(&typ, "type", "t", "", "the type of object: image")
+	cmd.Flags().StringVarP(&typ, "type", "t", "all", "the type of object: container, image or all")
 	return cmd
 }
 

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -12,6 +15,7 @@ import (
 	"github.com/rpod/rpod/image"
 	"github.com/rpod/rpod/internal/proc"
 	"github.com/rpod/rpod/runtime"
+	"github.com/rpod/rpod/volume"
 )
 
 type runFlags struct {
@@ -22,6 +26,13 @@ type runFlags struct {
 	entrypoint           string
 	entrypointSet        bool
 	hostname, name       string
+	volumes, mounts      []string
+	tmpfs                []string
+	readOnly             bool
+	readOnlyTmpfs        bool
+	envFiles             []string
+	labels, labelFiles   []string
+	annotations          []string
 }
 
 func newRunCmd() *cobra.Command {
@@ -53,6 +64,15 @@ func addContainerFlags(cmd *cobra.Command, f *runFlags) {
 	fl.StringVar(&f.entrypoint, "entrypoint", "", "override the image's ENTRYPOINT (a command, or a JSON array)")
 	fl.StringVar(&f.hostname, "hostname", "", "container host name (default: the short container id)")
 	fl.StringVar(&f.name, "name", "", "name the container")
+	fl.StringArrayVarP(&f.volumes, "volume", "v", nil, "bind mount a host path or a named volume: SRC:DST[:ro|rw|z|Z|U]")
+	fl.StringArrayVar(&f.mounts, "mount", nil, "attach a mount: type=bind|volume|tmpfs,source=,destination=[,ro][,tmpfs-size=][,tmpfs-mode=]")
+	fl.StringArrayVar(&f.tmpfs, "tmpfs", nil, "mount a tmpfs: /DST[:OPTIONS]")
+	fl.BoolVar(&f.readOnly, "read-only", false, "mount the container's root filesystem read-only")
+	fl.BoolVar(&f.readOnlyTmpfs, "read-only-tmpfs", true, "with --read-only, mount writable tmpfs on /tmp, /run and /var/tmp")
+	fl.StringArrayVar(&f.envFiles, "env-file", nil, "read environment variables from a file of K=V lines")
+	fl.StringArrayVarP(&f.labels, "label", "l", nil, "set a label on the container: K=V")
+	fl.StringArrayVar(&f.labelFiles, "label-file", nil, "read labels from a file of K=V lines")
+	fl.StringArrayVar(&f.annotations, "annotation", nil, "add an annotation to the container: K=V")
 }
 
 // buildSpec merges the image config with the flags, as podman does.
@@ -84,6 +104,15 @@ func buildSpec(f *runFlags, ic image.Config, args []string) (runtime.Spec, error
 	if f.tty {
 		env = append(env, "TERM=xterm")
 	}
+	for _, file := range f.envFiles {
+		kvs, err := readEnvFileFlag(file)
+		if err != nil {
+			return runtime.Spec{}, err
+		}
+		for _, kv := range kvs {
+			env = setEnv(env, kv)
+		}
+	}
 	for _, e := range f.env {
 		if !strings.Contains(e, "=") {
 			v, ok := os.LookupEnv(e)
@@ -108,7 +137,153 @@ func buildSpec(f *runFlags, ic image.Config, args []string) (runtime.Spec, error
 	if f.user != "" {
 		user = f.user
 	}
-	return runtime.Spec{Args: argv, Env: env, Cwd: cwd, User: user, Hostname: f.hostname, Terminal: f.tty, Seccomp: true}, nil
+	mounts, err := userMounts(f)
+	if err != nil {
+		return runtime.Spec{}, err
+	}
+	return runtime.Spec{Args: argv, Env: env, Cwd: cwd, User: user, Hostname: f.hostname, Terminal: f.tty, Seccomp: true,
+		Mounts: mounts, ReadOnly: f.readOnly}, nil
+}
+
+// userMounts turns -v, --mount, --tmpfs and --read-only into the spec's
+// mounts; named volumes keep type "volume" until createContainer finds them.
+func userMounts(f *runFlags) ([]runtime.Mount, error) {
+	var specs []volume.Spec
+	for _, group := range []struct {
+		args  []string
+		parse func(string) (volume.Spec, error)
+	}{{f.volumes, volume.ParseVolume}, {f.mounts, volume.ParseMount}, {f.tmpfs, volume.ParseTmpfs}} {
+		for _, a := range group.args {
+			s, err := group.parse(a)
+			if err != nil {
+				return nil, err
+			}
+			specs = append(specs, s)
+		}
+	}
+	var out []runtime.Mount
+	seen := map[string]bool{}
+	for _, s := range specs {
+		dst := filepath.Clean(s.Destination)
+		if seen[dst] {
+			return nil, fmt.Errorf("%s: duplicate mount destination: give each container path one mount", dst)
+		}
+		seen[dst] = true
+		out = append(out, runtime.Mount{Type: s.Type, Source: s.Source, Destination: dst, ReadOnly: s.ReadOnly,
+			Options: s.Flags, Data: s.Data, Chown: s.Chown})
+	}
+	if f.readOnly && f.readOnlyTmpfs {
+		// podman's --read-only-tmpfs: the places programs expect to write.
+		for _, t := range []struct{ dst, mode string }{{"/tmp", "1777"}, {"/var/tmp", "1777"}, {"/run", "755"}} {
+			if !seen[t.dst] {
+				out = append(out, runtime.Mount{Type: "tmpfs", Destination: t.dst, Options: []string{"nosuid", "nodev"}, Data: "mode=" + t.mode})
+			}
+		}
+	}
+	return out, nil
+}
+
+// userConfig collects the container's labels and annotations.
+func userConfig(f *runFlags) (runtime.UserConfig, error) {
+	var u runtime.UserConfig
+	for _, file := range f.labelFiles {
+		fh, err := os.Open(file)
+		if err != nil {
+			return u, fmt.Errorf("read --label-file: %w", err)
+		}
+		lines, err := parseKVLines(fh)
+		fh.Close()
+		if err != nil {
+			return u, fmt.Errorf("read --label-file %s: %w", file, err)
+		}
+		for _, l := range lines {
+			if u.Labels, err = addKV(u.Labels, l, "label"); err != nil {
+				return u, fmt.Errorf("%s: %w", file, err)
+			}
+		}
+	}
+	var err error
+	for _, l := range f.labels {
+		if u.Labels, err = addKV(u.Labels, l, "label"); err != nil {
+			return u, err
+		}
+	}
+	for _, a := range f.annotations {
+		if !strings.Contains(a, "=") {
+			return u, fmt.Errorf("invalid annotation %q: use KEY=VALUE", a)
+		}
+		if u.Annotations, err = addKV(u.Annotations, a, "annotation"); err != nil {
+			return u, err
+		}
+	}
+	return u, nil
+}
+
+// addKV adds K=V (a bare K means an empty value, as podman's labels) to m.
+func addKV(m map[string]string, kv, what string) (map[string]string, error) {
+	k, v, _ := strings.Cut(kv, "=")
+	if k == "" {
+		return m, fmt.Errorf("invalid %s %q: the name is empty", what, kv)
+	}
+	if m == nil {
+		m = map[string]string{}
+	}
+	m[k] = v
+	return m, nil
+}
+
+// parseKVLines reads a podman env or label file: one entry a line, blank
+// lines and lines starting with # skipped, leading blanks trimmed.
+func parseKVLines(r io.Reader) ([]string, error) {
+	var out []string
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimLeft(sc.Text(), " \t")
+		line = strings.TrimSuffix(line, "\r")
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if strings.HasPrefix(line, "=") {
+			return nil, fmt.Errorf("line %d: invalid entry %q: the name is empty", n, line)
+		}
+		out = append(out, line)
+	}
+	return out, sc.Err()
+}
+
+// parseEnvFile reads --env-file content: K=V, or a bare K whose value is
+// taken from rpod's environment (skipped when unset there).
+func parseEnvFile(r io.Reader, lookup func(string) (string, bool)) ([]string, error) {
+	lines, err := parseKVLines(r)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{}
+	for _, l := range lines {
+		if !strings.Contains(l, "=") {
+			v, ok := lookup(l)
+			if !ok {
+				continue
+			}
+			l += "=" + v
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+func readEnvFileFlag(file string) ([]string, error) {
+	fh, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("read --env-file: %w", err)
+	}
+	defer fh.Close()
+	kvs, err := parseEnvFile(fh, os.LookupEnv)
+	if err != nil {
+		return nil, fmt.Errorf("read --env-file %s: %w", file, err)
+	}
+	return kvs, nil
 }
 
 func hasKey(env []string, k string) bool {
@@ -146,8 +321,23 @@ func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []s
 	if err != nil {
 		return nil, err
 	}
-	return runtime.Create(g.store, runtime.Config{Name: f.name, Image: imageName, ImageID: img.ID, Spec: spec,
-		Stdin: f.interactive, AutoRemove: f.rm, StopSignal: ic.StopSignal})
+	uc, err := userConfig(f)
+	if err != nil {
+		return nil, err
+	}
+	if uc.Volumes, err = resolveMounts(spec.Mounts); err != nil {
+		return nil, err
+	}
+	c, err := runtime.Create(g.store, runtime.Config{Name: f.name, Image: imageName, ImageID: img.ID, Spec: spec,
+		Stdin: f.interactive, AutoRemove: f.rm, StopSignal: ic.StopSignal, UserConfig: uc})
+	if err != nil {
+		return nil, err
+	}
+	if err := prepareVolumes(c); err != nil {
+		c.Remove(true)
+		return nil, err
+	}
+	return c, nil
 }
 
 func runContainer(cmd *cobra.Command, f *runFlags, imageName string, args []string) error {

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"os"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/rpod/rpod/image"
+	"github.com/rpod/rpod/runtime"
 )
 
 func TestBuildSpec(t *testing.T) {
@@ -53,5 +55,61 @@ func TestBuildSpec(t *testing.T) {
 	s, _ := buildSpec(&runFlags{tty: true}, image.Config{}, []string{"sh"})
 	if !reflect.DeepEqual(s.Env, []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "container=rpod", "TERM=xterm"}) {
 		t.Errorf("default env %q", s.Env)
+	}
+}
+
+func TestBuildSpecMounts(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		f       runFlags
+		want    []runtime.Mount
+		ro      bool
+		wantErr string
+	}{
+		{name: "bind and volume", f: runFlags{volumes: []string{"/h:/c:ro", "v1:/data/:U"}}, want: []runtime.Mount{
+			{Type: "bind", Source: "/h", Destination: "/c", ReadOnly: true},
+			{Type: "volume", Source: "v1", Destination: "/data", Chown: true}}},
+		{name: "mount and tmpfs", f: runFlags{mounts: []string{"type=tmpfs,dst=/t,tmpfs-mode=700"}, tmpfs: []string{"/s:size=1m"}}, want: []runtime.Mount{
+			{Type: "tmpfs", Destination: "/t", Options: []string{"nosuid", "nodev"}, Data: "mode=700"},
+			{Type: "tmpfs", Destination: "/s", Options: []string{"nosuid", "nodev", "noexec"}, Data: "size=1m"}}},
+		{name: "read-only adds tmpfs", f: runFlags{readOnly: true, readOnlyTmpfs: true, tmpfs: []string{"/tmp"}}, ro: true, want: []runtime.Mount{
+			{Type: "tmpfs", Destination: "/tmp", Options: []string{"nosuid", "nodev", "noexec"}},
+			{Type: "tmpfs", Destination: "/var/tmp", Options: []string{"nosuid", "nodev"}, Data: "mode=1777"},
+			{Type: "tmpfs", Destination: "/run", Options: []string{"nosuid", "nodev"}, Data: "mode=755"}}},
+		{name: "read-only without tmpfs", f: runFlags{readOnly: true}, ro: true},
+		{name: "relative destination", f: runFlags{volumes: []string{"/h:c"}}, wantErr: "must be an absolute path"},
+		{name: "duplicate destination", f: runFlags{volumes: []string{"/h:/c"}, tmpfs: []string{"/c/"}}, wantErr: "duplicate mount destination"},
+		{name: "bad mount", f: runFlags{mounts: []string{"type=bind,dst=/c"}}, wantErr: "needs source"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := buildSpec(&tc.f, image.Config{}, []string{"sh"})
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(s.Mounts, tc.want) || s.ReadOnly != tc.ro {
+				t.Errorf("mounts %+v ro %v, want %+v %v", s.Mounts, s.ReadOnly, tc.want, tc.ro)
+			}
+		})
+	}
+}
+
+func TestBuildSpecEnvFile(t *testing.T) {
+	file := t.TempDir() + "/env"
+	os.WriteFile(file, []byte("A=file\nB=file\n"), 0o644)
+	s, err := buildSpec(&runFlags{envFiles: []string{file}, env: []string{"B=flag"}}, image.Config{Env: []string{"PATH=/p", "A=img"}}, []string{"sh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"PATH=/p", "A=file", "container=rpod", "B=flag"}; !reflect.DeepEqual(s.Env, want) {
+		t.Errorf("env %q, want %q", s.Env, want)
+	}
+	if _, err := buildSpec(&runFlags{envFiles: []string{file + ".missing"}}, image.Config{}, nil); err == nil || !strings.Contains(err.Error(), "--env-file") {
+		t.Errorf("missing env file: %v", err)
 	}
 }

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	cstorage "go.podman.io/storage"
+	"golang.org/x/sys/unix"
+
+	"github.com/rpod/rpod/image"
+	"github.com/rpod/rpod/runtime"
+)
+
+func init() { registerContainer(newContainerInspectCmd) }
+
+// containerData is podman's `container inspect` JSON, for the fields rpod has.
+type containerData struct {
+	ID              string             `json:"Id"`
+	Created         time.Time          `json:"Created"`
+	Path            string             `json:"Path"`
+	Args            []string           `json:"Args"`
+	State           containerState     `json:"State"`
+	Image           string             `json:"Image"`
+	ImageName       string             `json:"ImageName"`
+	Rootfs          string             `json:"Rootfs"`
+	Pod             string             `json:"Pod"`
+	OCIRuntime      string             `json:"OCIRuntime"`
+	Name            string             `json:"Name"`
+	RestartCount    int                `json:"RestartCount"`
+	Driver          string             `json:"Driver"`
+	MountLabel      string             `json:"MountLabel"`
+	ProcessLabel    string             `json:"ProcessLabel"`
+	AppArmorProfile string             `json:"AppArmorProfile"`
+	ExecIDs         []string           `json:"ExecIDs"`
+	GraphDriver     graphDriver        `json:"GraphDriver"`
+	Mounts          []string           `json:"Mounts"`
+	LogPath         string             `json:"LogPath"`
+	Config          containerConfig    `json:"Config"`
+	HostConfig      containerHostConfg `json:"HostConfig"`
+}
+
+type containerState struct {
+	OciVersion string    `json:"OciVersion"`
+	Status     string    `json:"Status"`
+	Running    bool      `json:"Running"`
+	Paused     bool      `json:"Paused"`
+	Restarting bool      `json:"Restarting"`
+	OOMKilled  bool      `json:"OOMKilled"`
+	Dead       bool      `json:"Dead"`
+	Pid        int       `json:"Pid"`
+	ConmonPid  int       `json:"ConmonPid"`
+	ExitCode   int       `json:"ExitCode"`
+	Error      string    `json:"Error"`
+	StartedAt  time.Time `json:"StartedAt"`
+	FinishedAt time.Time `json:"FinishedAt"`
+}
+
+type containerConfig struct {
+	Hostname     string            `json:"Hostname"`
+	Domainname   string            `json:"Domainname"`
+	User         string            `json:"User"`
+	AttachStdin  bool              `json:"AttachStdin"`
+	AttachStdout bool              `json:"AttachStdout"`
+	AttachStderr bool              `json:"AttachStderr"`
+	Tty          bool              `json:"Tty"`
+	OpenStdin    bool              `json:"OpenStdin"`
+	StdinOnce    bool              `json:"StdinOnce"`
+	Env          []string          `json:"Env"`
+	Cmd          []string          `json:"Cmd"`
+	Image        string            `json:"Image"`
+	WorkingDir   string            `json:"WorkingDir"`
+	Entrypoint   []string          `json:"Entrypoint"`
+	Labels       map[string]string `json:"Labels"`
+	Annotations  map[string]string `json:"Annotations"`
+	StopSignal   string            `json:"StopSignal"`
+}
+
+type containerHostConfg struct {
+	AutoRemove bool `json:"AutoRemove"`
+}
+
+func newContainerInspectCmd() *cobra.Command {
+	var format string
+	var latest bool
+	cmd := &cobra.Command{
+		Use:   "inspect [flags] CONTAINER [CONTAINER...]",
+		Short: "Show the configuration and state of containers",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if latest {
+				name, err := latestContainer()
+				if err != nil {
+					return err
+				}
+				args = append(args, name)
+			}
+			if len(args) == 0 {
+				return fmt.Errorf("inspect needs at least one container name or id, or --latest")
+			}
+			return inspectObjects(cmd, args, format, "container")
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", "", "a Go template such as {{.State.Status}}, or json")
+	cmd.Flags().BoolVarP(&latest, "latest", "l", false, "inspect the latest created container")
+	return cmd
+}
+
+// latestContainer is the id of the container created last.
+func latestContainer() (string, error) {
+	store, err := openStore()
+	if err != nil {
+		return "", err
+	}
+	cs, err := runtime.List(store)
+	if err != nil {
+		return "", err
+	}
+	var last *runtime.Container
+	for _, c := range cs {
+		if last == nil || c.Created.After(last.Created) {
+			last = c
+		}
+	}
+	if last == nil {
+		return "", errors.New("no containers: --latest has nothing to pick")
+	}
+	return last.ID, nil
+}
+
+// inspectObjects prints each name as a container or an image, as typ
+// ("container", "image", or "" and "all" for a container first, as podman) allows.
+func inspectObjects(cmd *cobra.Command, names []string, format, typ string) error {
+	switch typ {
+	case "", "all", "container", "image":
+	default:
+		return fmt.Errorf("invalid --type %q: use container, image or all", typ)
+	}
+	store, err := openStore()
+	if err != nil {
+		return err
+	}
+	imageNames := imageNamer(store)
+	var out []any
+	var errs []error
+	for _, n := range names {
+		if typ != "image" {
+			c, err := runtime.Load(store, n)
+			if err == nil {
+				out = append(out, containerInspect(store, c, imageNames(c)))
+				continue
+			}
+			if typ == "container" {
+				errs = append(errs, fmt.Errorf("no such container %q", n))
+				continue
+			}
+		}
+		img, _, err := image.Resolve(store, image.SystemContext(), n)
+		if err != nil {
+			if errors.Is(err, image.ErrNotFound) {
+				if typ == "image" {
+					err = fmt.Errorf("%s: image not known", n)
+				} else {
+					err = fmt.Errorf("no such object: %q", n)
+				}
+			}
+			errs = append(errs, err)
+			continue
+		}
+		d, err := inspectData(cmd, store, img)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, d)
+	}
+	if format == "" || format == "json" {
+		if out == nil {
+			out = []any{}
+		}
+		if err := writeJSON(os.Stdout, out); err != nil {
+			return err
+		}
+	} else if err := printTable(os.Stdout, format, nil, out, true); err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		for _, e := range errs[:len(errs)-1] {
+			fmt.Fprintf(os.Stderr, "Error: %v\n", e)
+		}
+		return errs[len(errs)-1]
+	}
+	return nil
+}
+
+func containerInspect(store cstorage.Store, c *runtime.Container, imageName string) *containerData {
+	st := c.State()
+	d := &containerData{
+		ID: c.ID, Created: c.Created, Args: []string{}, Image: c.ImageID, ImageName: imageName,
+		OCIRuntime: "rpod", Name: c.Name, Driver: store.GraphDriverName(), ExecIDs: []string{},
+		GraphDriver: graphDriver{Name: store.GraphDriverName()}, Mounts: []string{},
+		State: containerState{
+			Status: st.Status, Running: st.Status == "running", Dead: st.Status == "unknown",
+			ExitCode: st.ExitCode, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt,
+		},
+		Config: containerConfig{
+			Hostname: c.Spec.Hostname, User: c.Spec.User, Tty: c.Spec.Terminal, OpenStdin: c.Stdin,
+			AttachStdin: c.Stdin, StdinOnce: c.Stdin, Env: nonNil(c.Spec.Env), Cmd: nonNil(c.Spec.Args),
+			Image: imageName, WorkingDir: c.Spec.Cwd, Entrypoint: []string{}, Labels: nonNilMap(c.Labels),
+			Annotations: nonNilMap(c.Annotations), StopSignal: c.StopSignal,
+		},
+		HostConfig: containerHostConfg{AutoRemove: c.AutoRemove},
+	}
+	if d.Config.StopSignal == "" {
+		d.Config.StopSignal = "SIGTERM"
+	} else if sig, err := runtime.ParseSignal(d.Config.StopSignal); err == nil && unix.SignalName(sig) != "" {
+		d.Config.StopSignal = unix.SignalName(sig)
+	}
+	if d.Config.WorkingDir == "" {
+		d.Config.WorkingDir = "/"
+	}
+	if st.Status == "running" {
+		d.State.Pid, d.State.ConmonPid = st.Pid, st.MonitorPid
+	}
+	if len(c.Spec.Args) > 0 {
+		d.Path, d.Args = c.Spec.Args[0], nonNil(c.Spec.Args[1:])
+	}
+	if p, err := c.LogPath(); err == nil {
+		d.LogPath = p
+	}
+	if sc, err := store.Container(c.ID); err == nil {
+		if drv, err := store.GraphDriver(); err == nil {
+			if md, err := drv.Metadata(sc.LayerID); err == nil {
+				d.GraphDriver.Data = md
+			}
+		}
+		d.MountLabel = sc.MountLabel()
+	}
+	return d
+}
