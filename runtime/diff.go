@@ -1,0 +1,32 @@
+package runtime
+
+import (
+	"fmt"
+	"sort"
+
+	"go.podman.io/storage/pkg/archive"
+)
+
+// Changes lists what the container added, changed and deleted on top of
+// its image, sorted by path as podman diff prints them.
+func (c *Container) Changes() ([]archive.Change, error) {
+	sc, err := c.store.Container(c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("container %s: %w", c.Name, err)
+	}
+	changes, err := c.store.Changes("", sc.LayerID)
+	if err != nil {
+		return nil, fmt.Errorf("changes of %s: %w", c.Name, err)
+	}
+	sort.Slice(changes, func(i, j int) bool { return changes[i].Path < changes[j].Path })
+	return changes, nil
+}
+
+// LayerID is the container's writable layer in the store.
+func (c *Container) LayerID() (string, error) {
+	sc, err := c.store.Container(c.ID)
+	if err != nil {
+		return "", fmt.Errorf("container %s: %w", c.Name, err)
+	}
+	return sc.LayerID, nil
+}
