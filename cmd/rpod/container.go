@@ -30,6 +30,15 @@ func registerContainer(c ...func() *cobra.Command) {
 	containerCommands = append(containerCommands, c...)
 }
 
+// openContainer opens the store and finds the container a command names.
+func openContainer(name string) (*runtime.Container, error) {
+	store, err := openStore()
+	if err != nil {
+		return nil, err
+	}
+	return runtime.Load(store, name)
+}
+
 func newContainerCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "container", Short: "Manage containers"}
 	for _, c := range containerCommands {
@@ -44,11 +53,7 @@ func newRenameCmd() *cobra.Command {
 		Short: "Give a container a new name",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			store, err := openStore()
-			if err != nil {
-				return err
-			}
-			c, err := runtime.Load(store, args[0])
+			c, err := openContainer(args[0])
 			if err != nil {
 				return err
 			}
@@ -231,11 +236,7 @@ func newTopCmd() *cobra.Command {
 					cols = append(cols, topColumns[d])
 				}
 			}
-			store, err := openStore()
-			if err != nil {
-				return err
-			}
-			c, err := runtime.Load(store, args[0])
+			c, err := openContainer(args[0])
 			if err != nil {
 				return err
 			}

@@ -31,11 +31,7 @@ files copied out belong to you.`,
 				return errors.New("exactly one of SRC and DST must be CONTAINER:PATH: rpod cp copies between a container and the host")
 			}
 			name := src.container + dst.container
-			store, err := openStore()
-			if err != nil {
-				return err
-			}
-			c, err := runtime.Load(store, name)
+			c, err := openContainer(name)
 			if err != nil {
 				return err
 			}

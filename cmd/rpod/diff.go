@@ -6,8 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"go.podman.io/storage/pkg/archive"
-
-	"github.com/rpod/rpod/runtime"
 )
 
 func init() { register(newDiffCmd); registerContainer(newDiffCmd) }
@@ -22,11 +20,7 @@ func newDiffCmd() *cobra.Command {
 			if format != "" && format != "json" {
 				return fmt.Errorf("unknown --format %q: use json, or no --format for A/C/D lines", format)
 			}
-			store, err := openStore()
-			if err != nil {
-				return err
-			}
-			c, err := runtime.Load(store, args[0])
+			c, err := openContainer(args[0])
 			if err != nil {
 				return err
 			}

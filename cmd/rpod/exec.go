@@ -56,11 +56,7 @@ func execContainer(f *execFlags, name string, args []string) error {
 	if f.detach && f.tty {
 		return errors.New("--detach and --tty cannot be used together: rpod keeps no process to hold a detached terminal; drop -t")
 	}
-	store, err := openStore()
-	if err != nil {
-		return err
-	}
-	c, err := runtime.Load(store, name)
+	c, err := openContainer(name)
 	if err != nil {
 		if errors.Is(err, cstorage.ErrContainerUnknown) {
 			return fmt.Errorf("no container with name or ID %q found: it is not running, so rpod cannot exec into it (see rpod ps -a)", name)

@@ -9,8 +9,6 @@ import (
 	"github.com/spf13/cobra"
 	"go.podman.io/storage/pkg/archive"
 	"golang.org/x/term"
-
-	"github.com/rpod/rpod/runtime"
 )
 
 func init() { register(newExportCmd) }
@@ -27,11 +25,7 @@ func newExportCmd() *cobra.Command {
 			}
 			// openStore joins the user namespace: the tar is made there, so
 			// owners are the ones the container sees (root is 0, not the user).
-			store, err := openStore()
-			if err != nil {
-				return err
-			}
-			c, err := runtime.Load(store, args[0])
+			c, err := openContainer(args[0])
 			if err != nil {
 				return err
 			}

@@ -72,11 +72,7 @@ func newStartCmd() *cobra.Command {
 				if len(args) != 1 {
 					return fmt.Errorf("start --attach takes one container")
 				}
-				store, err := openStore()
-				if err != nil {
-					return err
-				}
-				c, err := runtime.Load(store, args[0])
+				c, err := openContainer(args[0])
 				if err != nil {
 					return err
 				}
@@ -181,11 +177,7 @@ func newLogsCmd() *cobra.Command {
 			if o.Until, err = parseTime(until); err != nil {
 				return fmt.Errorf("--until: %w", err)
 			}
-			store, err := openStore()
-			if err != nil {
-				return err
-			}
-			c, err := runtime.Load(store, args[0])
+			c, err := openContainer(args[0])
 			if err != nil {
 				return err
 			}
