@@ -139,7 +139,7 @@ func execAs(s *Spec, u ExecUser, path string, env []string) error {
 		return fmt.Errorf("set supplementary groups: %w", err)
 	}
 	names := s.Caps
-	if len(names) == 0 {
+	if names == nil {
 		names = caps.Default
 	}
 	var keep []int

@@ -13,8 +13,9 @@ type Spec struct {
 	User     string   `json:"user,omitempty"`
 	Hostname string   `json:"hostname"`
 	Terminal bool     `json:"terminal,omitempty"`
-	// Caps is the capability set of a root process; empty means caps.Default.
-	Caps []string `json:"caps,omitempty"`
+	// Caps is the capability set of a root process: nil means caps.Default,
+	// an empty list none at all (--cap-drop ALL).
+	Caps []string `json:"caps"`
 	// NoNewPrivileges stops setuid binaries from gaining anything.
 	NoNewPrivileges bool `json:"noNewPrivileges,omitempty"`
 	// Seccomp installs the default filter unless false.

@@ -169,19 +169,40 @@ func storeOptions() (storage.Options, error) {
 	return opts, nil
 }
 
-// findImage looks the image up locally and pulls it when absent.
-func findImage(cmd *cobra.Command, name string) (*cstorage.Image, error) {
+// findImage finds the image for run and create under a --pull policy:
+// missing pulls only when absent, always pulls, never only looks, and newer
+// pulls but keeps a local image when the registry cannot be reached.
+func findImage(cmd *cobra.Command, name, policy string) (*cstorage.Image, error) {
 	store, err := openStore()
 	if err != nil {
 		return nil, err
 	}
 	sys := image.SystemContext()
-	img, err := image.Lookup(store, sys, name)
-	if err == nil {
-		return img, nil
+	pull := func() (*cstorage.Image, error) {
+		return image.Pull(cmd.Context(), store, sys, name, image.PullOptions{Report: os.Stderr})
 	}
-	if !errors.Is(err, image.ErrNotFound) {
+	img, err := image.Lookup(store, sys, name)
+	if err != nil && !errors.Is(err, image.ErrNotFound) {
 		return nil, err
 	}
-	return image.Pull(cmd.Context(), store, sys, name, image.PullOptions{Report: os.Stderr})
+	switch policy {
+	case "always":
+		return pull()
+	case "newer":
+		if fresh, perr := pull(); perr == nil || img == nil {
+			return fresh, perr
+		}
+		return img, nil
+	case "never":
+		if img == nil {
+			return nil, fmt.Errorf("%s: image not known locally, and --pull=never: pull it first (rpod pull %s)", name, name)
+		}
+		return img, nil
+	case "missing", "":
+		if img != nil {
+			return img, nil
+		}
+		return pull()
+	}
+	return nil, fmt.Errorf("invalid --pull %q: use always, missing, never or newer", policy)
 }
