@@ -2,12 +2,9 @@ package runtime
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
-	goruntime "runtime"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -30,55 +27,11 @@ func IsExec(args []string) bool { return len(args) > 1 && args[1] == execArg }
 // podman's code). Wait attaches the terminal and returns the exit code;
 // Release leaves the command running on its own.
 func StartExec(pid int, pidStart uint64, spec *Spec, stdio Stdio) (*Process, error) {
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, fmt.Errorf("sync socket: %w", err)
-	}
-	parent := os.NewFile(uintptr(fds[0]), "sync-parent")
-	child := os.NewFile(uintptr(fds[1]), "sync-child")
-	defer parent.Close()
-	exe, err := os.Executable()
-	if err != nil {
-		child.Close()
-		return nil, fmt.Errorf("find rpod executable: %w", err)
-	}
-	cmd := exec.Command(exe, execArg)
-	cmd.Args[0] = "rpod-exec"
-	cmd.Env = []string{fmt.Sprintf("%s=%d %d", envExecPid, pid, pidStart)}
-	cmd.ExtraFiles = []*os.File{child}
-	cmd.Dir = "/"
-	if !spec.Terminal {
-		if stdio.In != nil {
-			cmd.Stdin = stdio.In
-		}
-		cmd.Stdout, cmd.Stderr = stdio.Out, stdio.Err
-	}
-	// Its own session, as for the container itself: the terminal's ^C
-	// reaches rpod, which forwards it once.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	sigs := make(chan os.Signal, 32)
-	signal.Notify(sigs)
-	// No Pdeathsig, unlike Start: as with podman, an exec session outlives
-	// an rpod exec that is killed.
-	err = cmd.Start()
-	child.Close()
-	if err != nil {
-		signal.Stop(sigs)
-		return nil, fmt.Errorf("start exec session: %w", err)
-	}
-	p := &Process{cmd: cmd, sigs: sigs}
-	// A failure to join the container ends rpod-exec before it reads the
-	// spec: its message, already on the socket, says more than EPIPE.
-	encErr := json.NewEncoder(parent).Encode(spec)
-	if err := p.readSync(parent); err != nil {
-		p.kill()
-		return nil, err
-	}
-	if encErr != nil {
-		p.kill()
-		return nil, fmt.Errorf("send spec to exec session: %w", encErr)
-	}
-	return p, nil
+	// Its own session, as for the container itself. No Pdeathsig, unlike
+	// Start: as with podman, an exec session outlives a killed rpod exec.
+	attr := &syscall.SysProcAttr{Setsid: true}
+	env := []string{fmt.Sprintf("%s=%d %d", envExecPid, pid, pidStart)}
+	return startChild(execArg, "exec session", env, attr, spec, stdio)
 }
 
 // Release lets the started command run on without rpod: -d.
@@ -94,26 +47,7 @@ func (p *Process) Release() {
 // joined its namespaces, so / is the container's root. It reads the spec
 // from fd 3, sets up the process as the init step does, and execs; it
 // returns only by exiting.
-func ExecMain() {
-	// Capabilities, seccomp and credentials are per thread.
-	goruntime.LockOSThread()
-	sock := os.NewFile(3, "sync")
-	unix.CloseOnExec(3)
-	var spec Spec
-	if err := json.NewDecoder(sock).Decode(&spec); err != nil {
-		fmt.Fprintf(os.Stderr, "Error: read exec spec: %v\n", err)
-		os.Exit(ExitRpodError)
-	}
-	err := execInContainer(&spec, sock)
-	code := ExitRpodError
-	var ie *initError
-	if errors.As(err, &ie) {
-		code = ie.code
-	}
-	b, _ := json.Marshal(syncMsg{Type: "error", Msg: err.Error(), Code: code})
-	sock.Write(b)
-	os.Exit(code)
-}
+func ExecMain() { childMain("exec", execInContainer) }
 
 func execInContainer(s *Spec, sock *os.File) error {
 	u, err := resolveUserIn(s.User)

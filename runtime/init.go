@@ -32,7 +32,12 @@ func fail(code int, format string, args ...any) error {
 // InitMain is the init step: it runs as the first process of the container's
 // new namespaces, builds the container's root and execs the command. It
 // returns only by exiting.
-func InitMain() {
+func InitMain() { childMain("container", initContainer) }
+
+// childMain is the protocol the init step and rpod exec's step share: read
+// the spec from fd 3, run step, which execs on success, and on failure send
+// the error with podman's exit code back over fd 3 and exit with it.
+func childMain(what string, step func(*Spec, *os.File) error) {
 	// Capabilities, seccomp and credentials are per thread: all of it
 	// happens on this one, which then execs.
 	goruntime.LockOSThread()
@@ -40,10 +45,10 @@ func InitMain() {
 	unix.CloseOnExec(3)
 	var spec Spec
 	if err := json.NewDecoder(sock).Decode(&spec); err != nil {
-		fmt.Fprintf(os.Stderr, "Error: read container spec: %v\n", err)
+		fmt.Fprintf(os.Stderr, "Error: read %s spec: %v\n", what, err)
 		os.Exit(ExitRpodError)
 	}
-	err := initContainer(&spec, sock)
+	err := step(&spec, sock)
 	code := ExitRpodError
 	var ie *initError
 	if errors.As(err, &ie) {

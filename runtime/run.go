@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/signal"
 	goruntime "runtime"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -40,6 +41,17 @@ const cloneFlags = unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWUTS | un
 // has been exec'd, or with the init step's error (an *ExitError carrying
 // podman's code when the command could not be run).
 func Start(spec *Spec, stdio Stdio) (*Process, error) {
+	// Its own session: the terminal's ^C reaches rpod, which forwards it
+	// once, as podman's sig-proxy does. Pdeathsig: a container never
+	// outlives the rpod that runs it in the foreground.
+	attr := &syscall.SysProcAttr{Cloneflags: cloneFlags, Setsid: true, Pdeathsig: unix.SIGKILL}
+	return startChild(initArg, "container", nil, attr, spec, stdio)
+}
+
+// startChild re-executes rpod as a child step (the init step, or exec's),
+// hands it spec over a socket on its fd 3, and returns once the step has
+// exec'd the command, or with the error the step sent back.
+func startChild(arg, what string, env []string, attr *syscall.SysProcAttr, spec *Spec, stdio Stdio) (*Process, error) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("sync socket: %w", err)
@@ -53,9 +65,9 @@ func Start(spec *Spec, stdio Stdio) (*Process, error) {
 		child.Close()
 		return nil, fmt.Errorf("find rpod executable: %w", err)
 	}
-	cmd := exec.Command(exe, initArg)
-	cmd.Args[0] = "rpod-init"
-	cmd.Env = []string{}
+	cmd := exec.Command(exe, arg)
+	cmd.Args[0] = "rpod-" + strings.TrimPrefix(arg, "__rpod_") // rpod-init, rpod-exec in ps
+	cmd.Env = append([]string{}, env...)
 	cmd.ExtraFiles = []*os.File{child}
 	cmd.Dir = "/"
 	if !spec.Terminal {
@@ -64,31 +76,35 @@ func Start(spec *Spec, stdio Stdio) (*Process, error) {
 		}
 		cmd.Stdout, cmd.Stderr = stdio.Out, stdio.Err
 	}
-	// Its own session: the terminal's ^C reaches rpod, which forwards it
-	// once, as podman's sig-proxy does. Pdeathsig: a container never
-	// outlives the rpod that runs it in the foreground.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: cloneFlags, Setsid: true, Pdeathsig: unix.SIGKILL}
-	// Catch signals before the container exists: one sent as soon as it
-	// runs must reach it, not kill rpod.
+	cmd.SysProcAttr = attr
+	// Catch signals before the child exists: one sent as soon as it runs
+	// must reach it, not kill rpod.
 	sigs := make(chan os.Signal, 32)
 	signal.Notify(sigs)
-	// Pdeathsig follows the thread that forked, so keep to one.
-	goruntime.LockOSThread()
+	if attr.Pdeathsig != 0 {
+		// Pdeathsig follows the thread that forked, so keep to one.
+		goruntime.LockOSThread()
+	}
 	err = cmd.Start()
 	child.Close()
 	if err != nil {
 		signal.Stop(sigs)
-		goruntime.UnlockOSThread()
-		return nil, fmt.Errorf("start container: %w", err)
+		if attr.Pdeathsig != 0 {
+			goruntime.UnlockOSThread()
+		}
+		return nil, fmt.Errorf("start %s: %w", what, err)
 	}
 	p := &Process{cmd: cmd, sigs: sigs}
-	if err := json.NewEncoder(parent).Encode(spec); err != nil {
-		p.kill()
-		return nil, fmt.Errorf("send spec to container: %w", err)
-	}
+	// A child that fails before it reads the spec has already put its
+	// reason on the socket: that says more than the failed write.
+	encErr := json.NewEncoder(parent).Encode(spec)
 	if err := p.readSync(parent); err != nil {
 		p.kill()
 		return nil, err
+	}
+	if encErr != nil {
+		p.kill()
+		return nil, fmt.Errorf("send spec to %s: %w", what, encErr)
 	}
 	return p, nil
 }

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"errors"
-	"fmt"
-	"os"
 	"time"
 
 	digest "github.com/opencontainers/go-digest"
@@ -62,7 +59,7 @@ func newImageInspectCmd() *cobra.Command {
 		Short: "Show the configuration of images",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return inspectImages(cmd, args, format, func(name string) error { return fmt.Errorf("%s: image not known", name) })
+			return inspectObjects(cmd, args, format, "image")
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "a Go template such as {{.Id}}, or json")
@@ -83,48 +80,6 @@ func newInspectCmd() *cobra.Command {
 	cmd.Flags().StringVarP(&format, "format", "f", "", "a Go template such as {{.Id}}, or json")
 	cmd.Flags().StringVarP(&typ, "type", "t", "all", "the type of object: container, image or all")
 	return cmd
-}
-
-func inspectImages(cmd *cobra.Command, names []string, format string, notFound func(string) error) error {
-	store, err := openStore()
-	if err != nil {
-		return err
-	}
-	var out []any
-	var errs []error
-	for _, n := range names {
-		img, _, err := image.Resolve(store, image.SystemContext(), n)
-		if err != nil {
-			if errors.Is(err, image.ErrNotFound) {
-				err = notFound(n)
-			}
-			errs = append(errs, err)
-			continue
-		}
-		d, err := inspectData(cmd, store, img)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		out = append(out, d)
-	}
-	if format == "" || format == "json" {
-		if out == nil {
-			out = []any{}
-		}
-		if err := writeJSON(os.Stdout, out); err != nil {
-			return err
-		}
-	} else if err := printTable(os.Stdout, format, nil, out, true); err != nil {
-		return err
-	}
-	if len(errs) > 0 {
-		for _, e := range errs[:len(errs)-1] {
-			fmt.Fprintf(os.Stderr, "Error: %v\n", e)
-		}
-		return errs[len(errs)-1]
-	}
-	return nil
 }
 
 func inspectData(cmd *cobra.Command, store cstorage.Store, img *cstorage.Image) (*imageData, error) {
