@@ -30,6 +30,10 @@ type Config struct {
 	StopSignal string    `json:"stopSignal,omitempty"`
 	AutoRemove bool      `json:"autoRemove,omitempty"`
 	Created    time.Time `json:"created"`
+	// StopTimeout is rpod stop's default wait before SIGKILL (--stop-timeout); nil is 10 s.
+	StopTimeout *uint `json:"stopTimeout,omitempty"`
+	// LogMaxSize rotates the log past this many bytes (--log-opt max-size); 0 never.
+	LogMaxSize int64 `json:"logMaxSize,omitempty"`
 	UserConfig
 }
 
@@ -75,7 +79,11 @@ func Create(store cstorage.Store, cfg Config) (*Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc, err := store.CreateContainer(cfg.ID, []string{cfg.Name}, cfg.ImageID, "", string(meta), nil)
+	opts, err := storageOptions(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := store.CreateContainer(cfg.ID, []string{cfg.Name}, cfg.ImageID, "", string(meta), opts)
 	if err != nil {
 		if errors.Is(err, cstorage.ErrDuplicateName) {
 			return nil, fmt.Errorf("the container name %q is already in use: remove that container (rpod rm %s) or choose another name: %w", cfg.Name, cfg.Name, ErrNameInUse)

@@ -54,6 +54,9 @@ func execInContainer(s *Spec, sock *os.File) error {
 	if err != nil {
 		return fail(ExitRpodError, "%v", err)
 	}
+	if err := addGroups(s, &u); err != nil {
+		return err
+	}
 	env := s.Env
 	if !hasEnv(env, "HOME") {
 		env = append(env, "HOME="+u.Home)
@@ -77,7 +80,7 @@ func execInContainer(s *Spec, sock *os.File) error {
 	if err != nil {
 		return err
 	}
-	return execAs(s, u, path, env)
+	return execAs(s, u, path, s.Args, env)
 }
 
 // execTerminal makes a pty in the container's own devpts the process's

@@ -67,16 +67,22 @@ func initContainer(s *Spec, sock *os.File) error {
 	if err := unix.Mount(root, root, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return fmt.Errorf("bind rootfs: %w", err)
 	}
-	if err := mountProc(root); err != nil {
+	if err := mountProc(root, s); err != nil {
 		return err
 	}
-	if err := mountDev(root); err != nil {
+	if err := mountDev(root, s); err != nil {
+		return err
+	}
+	if err := mountDevices(root, s); err != nil {
 		return err
 	}
 	if err := mountSys(root); err != nil {
 		return err
 	}
 	if err := mountUser(root, s); err != nil {
+		return err
+	}
+	if err := mountInit(root, s); err != nil {
 		return err
 	}
 	if s.Terminal {
@@ -87,11 +93,17 @@ func initContainer(s *Spec, sock *os.File) error {
 	if err := pivot(root); err != nil {
 		return err
 	}
-	if err := maskPaths(); err != nil {
+	// Before maskPaths makes /proc/sys read-only.
+	if err := applySysctls(s); err != nil {
 		return err
 	}
-	if err := unix.Sethostname([]byte(s.Hostname)); err != nil {
-		return fmt.Errorf("set hostname: %w", err)
+	if err := maskPaths(s); err != nil {
+		return err
+	}
+	if !s.HostUTS {
+		if err := unix.Sethostname([]byte(s.Hostname)); err != nil {
+			return fmt.Errorf("set hostname: %w", err)
+		}
 	}
 	if err := loopbackUp(); err != nil {
 		return err
@@ -99,6 +111,9 @@ func initContainer(s *Spec, sock *os.File) error {
 	u, err := resolveUserIn(s.User)
 	if err != nil {
 		return fail(ExitRpodError, "%v", err)
+	}
+	if err := addGroups(s, &u); err != nil {
+		return err
 	}
 	env := s.Env
 	if !hasEnv(env, "HOME") {
@@ -121,17 +136,19 @@ func initContainer(s *Spec, sock *os.File) error {
 	if err != nil {
 		return err
 	}
-	return execAs(s, u, path, env)
+	path, args := withInit(s, path, s.Args)
+	return execAs(s, u, path, args, env)
 }
 
 // execAs drops to the container's credentials and execs; every step acts on
 // the locked thread only, which exec turns into the process's state.
-func execAs(s *Spec, u ExecUser, path string, env []string) error {
-	if s.Seccomp {
-		// Installed while we still hold CAP_SYS_ADMIN, so no_new_privs is not required.
-		if err := seccomp.Install(); err != nil {
-			return fmt.Errorf("install seccomp filter: %w", err)
-		}
+func execAs(s *Spec, u ExecUser, path string, args, env []string) error {
+	if err := setRlimits(s); err != nil {
+		return err
+	}
+	// Installed while we still hold CAP_SYS_ADMIN, so no_new_privs is not required.
+	if err := installSeccomp(s); err != nil {
+		return err
 	}
 	if s.NoNewPrivileges {
 		if err := seccomp.SetNoNewPrivs(); err != nil {
@@ -164,12 +181,12 @@ func execAs(s *Spec, u ExecUser, path string, env []string) error {
 	if _, _, e := unix.RawSyscall(unix.SYS_SETRESUID, uintptr(u.UID), uintptr(u.UID), uintptr(u.UID)); e != 0 {
 		return fmt.Errorf("set uid %d: %w (is the uid mapped? see rpod info idMappings)", u.UID, e)
 	}
-	err := syscall.Exec(path, s.Args, env)
+	err := syscall.Exec(path, args, env)
 	switch {
 	case errors.Is(err, unix.ENOENT):
-		return fail(ExitNotFound, "exec %q: no such file or directory", s.Args[0])
+		return fail(ExitNotFound, "exec %q: no such file or directory", args[0])
 	default:
-		return fail(ExitCannotExec, "exec %q: %v: the command cannot be invoked", s.Args[0], err)
+		return fail(ExitCannotExec, "exec %q: %v: the command cannot be invoked", args[0], err)
 	}
 }
 

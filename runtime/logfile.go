@@ -25,8 +25,9 @@ type LogWriter struct {
 	f  *os.File
 }
 
-// OpenLog opens (creating) the log file for appending.
-func OpenLog(path string) (*LogWriter, error) {
+// OpenLog opens (creating) the log file for appending; past maxSize bytes
+// (0: never) it is rotated.
+func OpenLog(path string, maxSize int64) (*LogWriter, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open container log: %w", err)

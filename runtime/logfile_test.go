@@ -50,7 +50,7 @@ func FuzzParseLogLine(f *testing.F) {
 
 func TestLogRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ctr.log")
-	w, err := OpenLog(path)
+	w, err := OpenLog(path, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

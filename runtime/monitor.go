@@ -34,7 +34,7 @@ func (c *Container) Monitor(started func(error)) int {
 	if err != nil {
 		return fail(ExitRpodError, err)
 	}
-	log, err := OpenLog(path)
+	log, err := OpenLog(path, c.LogMaxSize)
 	if err != nil {
 		return fail(ExitRpodError, err)
 	}

@@ -54,14 +54,14 @@ func mountAt(root, p, fstype, source string, flags uintptr, data string) error {
 
 const secure = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
 
-func mountProc(root string) error {
+func mountProc(root string, s *Spec) error {
 	return mountAt(root, "/proc", "proc", "proc", secure, "")
 }
 
 // hostDevices are bind-mounted from the host: a user namespace may not mknod.
 var hostDevices = []string{"null", "zero", "full", "random", "urandom", "tty"}
 
-func mountDev(root string) error {
+func mountDev(root string, s *Spec) error {
 	if err := mountAt(root, "/dev", "tmpfs", "tmpfs", unix.MS_NOSUID|unix.MS_STRICTATIME, "mode=755,size=65536k"); err != nil {
 		return err
 	}
@@ -197,44 +197,6 @@ func pivot(root string) error {
 
 // Masked and read-only paths as podman's defaults: kernel interfaces a
 // container has no business reading or writing.
-var (
-	maskedPaths = []string{
-		"/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-		"/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/proc/interrupts",
-		"/sys/firmware", "/sys/fs/selinux", "/sys/dev/block", "/sys/devices/virtual/powercap",
-	}
-	readonlyPaths = []string{"/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}
-)
-
-func maskPaths() error {
-	for _, p := range maskedPaths {
-		st, err := os.Stat(p)
-		if err != nil {
-			continue
-		}
-		if st.IsDir() {
-			err = unix.Mount("tmpfs", p, "tmpfs", unix.MS_RDONLY, "size=0")
-		} else {
-			err = unix.Mount("/dev/null", p, "", unix.MS_BIND, "")
-		}
-		if err != nil {
-			return fmt.Errorf("mask %s: %w", p, err)
-		}
-	}
-	for _, p := range readonlyPaths {
-		if _, err := os.Stat(p); err != nil {
-			continue
-		}
-		if err := unix.Mount(p, p, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-			return fmt.Errorf("bind %s: %w", p, err)
-		}
-		if err := remountRO(p); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func loopbackUp() error {
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {

@@ -44,7 +44,10 @@ func Start(spec *Spec, stdio Stdio) (*Process, error) {
 	// Its own session: the terminal's ^C reaches rpod, which forwards it
 	// once, as podman's sig-proxy does. Pdeathsig: a container never
 	// outlives the rpod that runs it in the foreground.
-	attr := &syscall.SysProcAttr{Cloneflags: cloneFlags, Setsid: true, Pdeathsig: unix.SIGKILL}
+	attr := &syscall.SysProcAttr{Cloneflags: namespaceFlags(spec), Setsid: true, Pdeathsig: unix.SIGKILL}
+	if err := userNamespace(spec, attr); err != nil {
+		return nil, err
+	}
 	return startChild(initArg, "container", nil, attr, spec, stdio)
 }
 

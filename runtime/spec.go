@@ -24,6 +24,28 @@ type Spec struct {
 	Mounts []Mount `json:"mounts,omitempty"`
 	// ReadOnly mounts the rootfs read-only (--read-only).
 	ReadOnly bool `json:"readOnly,omitempty"`
+
+	// Limits, devices and shared namespaces: limits.go, sysctl.go,
+	// devices.go, namespaces.go.
+	Ulimits []Ulimit          `json:"ulimits,omitempty"`
+	ShmSize int64             `json:"shmSize,omitempty"` // bytes; 0 is podman's 64m
+	Sysctls map[string]string `json:"sysctls,omitempty"`
+	Devices []Device          `json:"devices,omitempty"`
+	HostPID bool              `json:"hostPid,omitempty"`
+	HostIPC bool              `json:"hostIpc,omitempty"`
+	HostUTS bool              `json:"hostUts,omitempty"`
+
+	// --security-opt mask=, unmask= and seccomp=PROFILE: mask.go, seccompopt.go.
+	MaskPaths   []string `json:"maskPaths,omitempty"`
+	UnmaskPaths []string `json:"unmaskPaths,omitempty"`
+	// SeccompProfile is the JSON profile the user gave, read at create time.
+	SeccompProfile string `json:"seccompProfile,omitempty"`
+
+	// Identity: --userns, --group-add, --init: usernsmode.go, groups.go, initproc.go.
+	UserNS   UserNS   `json:"userns,omitempty"`
+	GroupAdd []string `json:"groupAdd,omitempty"`
+	Init     bool     `json:"init,omitempty"`
+	InitPath string   `json:"initPath,omitempty"`
 }
 
 // Exit codes that podman gives for failures before the command runs.

@@ -139,6 +139,7 @@ func execSpec(f *execFlags, cs runtime.Spec, args []string) (runtime.Spec, error
 	s := runtime.Spec{
 		Args: args, Env: env, Cwd: cwd, User: user, Terminal: f.tty,
 		Caps: cs.Caps, NoNewPrivileges: cs.NoNewPrivileges, Seccomp: cs.Seccomp,
+		SeccompProfile: cs.SeccompProfile, Ulimits: cs.Ulimits, GroupAdd: cs.GroupAdd, UserNS: cs.UserNS,
 	}
 	if f.privileged {
 		s.Caps, s.Seccomp = []string{"ALL"}, false

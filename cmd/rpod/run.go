@@ -16,7 +16,6 @@ import (
 	"github.com/rpod/rpod/image"
 	"github.com/rpod/rpod/internal/proc"
 	"github.com/rpod/rpod/runtime"
-	"github.com/rpod/rpod/runtime/caps"
 	"github.com/rpod/rpod/volume"
 )
 
@@ -35,12 +34,14 @@ type runFlags struct {
 	envFiles             []string
 	labels, labelFiles   []string
 	annotations          []string
-	capAdd, capDrop      []string
-	privileged           bool
-	securityOpts         []string
 	stopSignal           string
 	pull                 string
 	replace              bool
+	securityFlags        // security.go
+	limitFlags           // runlimits.go
+	identityFlags        // runidentity.go
+	lifecycleFlags       // runlifecycle.go
+	logFlags             // runlog.go
 }
 
 func newRunCmd() *cobra.Command {
@@ -81,13 +82,14 @@ func addContainerFlags(cmd *cobra.Command, f *runFlags) {
 	fl.StringArrayVarP(&f.labels, "label", "l", nil, "set a label on the container: K=V")
 	fl.StringArrayVar(&f.labelFiles, "label-file", nil, "read labels from a file of K=V lines")
 	fl.StringArrayVar(&f.annotations, "annotation", nil, "add an annotation to the container: K=V")
-	fl.StringArrayVar(&f.capAdd, "cap-add", nil, "add a capability (NAME, or ALL) to podman's default set")
-	fl.StringArrayVar(&f.capDrop, "cap-drop", nil, "drop a capability (NAME, or ALL) from podman's default set")
-	fl.BoolVar(&f.privileged, "privileged", false, "every capability of rpod's user namespace and no seccomp filter (still no more than the user has on the host)")
-	fl.StringArrayVar(&f.securityOpts, "security-opt", nil, "no-new-privileges, or seccomp=unconfined")
 	fl.StringVar(&f.stopSignal, "stop-signal", "", "signal rpod stop sends first (default: the image's, else TERM)")
 	fl.StringVar(&f.pull, "pull", "missing", "pull the image: always, missing, never or newer")
 	fl.BoolVar(&f.replace, "replace", false, "remove a container of the same --name first")
+	f.securityFlags.add(fl)
+	f.limitFlags.add(fl)
+	f.identityFlags.add(fl)
+	f.lifecycleFlags.add(fl)
+	f.logFlags.add(fl)
 }
 
 // buildSpec merges the image config with the flags, as podman does.
@@ -158,61 +160,12 @@ func buildSpec(f *runFlags, ic image.Config, args []string) (runtime.Spec, error
 	}
 	spec := runtime.Spec{Args: argv, Env: env, Cwd: cwd, User: user, Hostname: f.hostname, Terminal: f.tty, Seccomp: true,
 		Mounts: mounts, ReadOnly: f.readOnly}
-	if err := applySecurity(f, &spec); err != nil {
-		return runtime.Spec{}, err
+	for _, apply := range []func(*runtime.Spec) error{f.applySecurity, f.applyLimits, f.applyIdentity} {
+		if err := apply(&spec); err != nil {
+			return runtime.Spec{}, err
+		}
 	}
 	return spec, nil
-}
-
-// applySecurity applies --cap-add, --cap-drop, --privileged and
-// --security-opt to the spec, as podman does.
-func applySecurity(f *runFlags, spec *runtime.Spec) error {
-	set := map[int]bool{}
-	for _, n := range caps.Default {
-		c, _ := caps.Parse(n)
-		set[c[0]] = true
-	}
-	for _, n := range f.capDrop {
-		cs, err := caps.Parse(n)
-		if err != nil {
-			return fmt.Errorf("--cap-drop: %w", err)
-		}
-		for _, c := range cs {
-			delete(set, c)
-		}
-	}
-	for _, n := range f.capAdd {
-		cs, err := caps.Parse(n)
-		if err != nil {
-			return fmt.Errorf("--cap-add: %w", err)
-		}
-		for _, c := range cs {
-			set[c] = true
-		}
-	}
-	if len(f.capAdd) > 0 || len(f.capDrop) > 0 {
-		var nums []int
-		for c := range set {
-			nums = append(nums, c)
-		}
-		spec.Caps = append([]string{}, caps.Names(nums)...)
-	}
-	if f.privileged {
-		spec.Caps, spec.Seccomp = []string{"ALL"}, false
-	}
-	for _, o := range f.securityOpts {
-		switch strings.ReplaceAll(o, ":", "=") {
-		case "no-new-privileges", "no-new-privileges=true":
-			spec.NoNewPrivileges = true
-		case "no-new-privileges=false":
-			spec.NoNewPrivileges = false
-		case "seccomp=unconfined":
-			spec.Seccomp = false
-		default:
-			return fmt.Errorf("unsupported --security-opt %q: rpod takes no-new-privileges and seccomp=unconfined", o)
-		}
-	}
-	return nil
 }
 
 // userMounts turns -v, --mount, --tmpfs and --read-only into the spec's
@@ -412,8 +365,14 @@ func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []s
 	if uc.Volumes, err = resolveMounts(spec.Mounts); err != nil {
 		return nil, err
 	}
-	c, err := runtime.Create(g.store, runtime.Config{Name: f.name, Image: imageName, ImageID: img.ID, Spec: spec,
-		Stdin: f.interactive, AutoRemove: f.rm, StopSignal: cmp.Or(stopSignal, ic.StopSignal), UserConfig: uc})
+	cfg := runtime.Config{Name: f.name, Image: imageName, ImageID: img.ID, Spec: spec,
+		Stdin: f.interactive, AutoRemove: f.rm, StopSignal: cmp.Or(stopSignal, ic.StopSignal), UserConfig: uc}
+	for _, apply := range []func(*runtime.Config) error{f.applyLifecycle, f.applyLog} {
+		if err := apply(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	c, err := runtime.Create(g.store, cfg)
 	if err != nil {
 		return nil, err
 	}
