@@ -32,6 +32,9 @@ type UserConfig struct {
 	Volumes     []string          `json:"volumes,omitempty"`
 	Labels      map[string]string `json:"labels,omitempty"`
 	Annotations map[string]string `json:"annotations,omitempty"`
+	// Entrypoint and Command are the two parts of Spec.Args, for inspect.
+	Entrypoint []string `json:"entrypoint,omitempty"`
+	Command    []string `json:"command,omitempty"`
 }
 
 // ErrEscapesRoot is returned by ResolveIn for a path that leaves the root.

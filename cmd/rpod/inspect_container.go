@@ -206,8 +206,8 @@ func containerInspect(store cstorage.Store, c *runtime.Container, imageName stri
 		},
 		Config: containerConfig{
 			Hostname: c.Spec.Hostname, User: c.Spec.User, Tty: c.Spec.Terminal, OpenStdin: c.Stdin,
-			AttachStdin: c.Stdin, StdinOnce: c.Stdin, Env: nonNil(c.Spec.Env), Cmd: nonNil(c.Spec.Args),
-			Image: imageName, WorkingDir: c.Spec.Cwd, Entrypoint: []string{}, Labels: nonNilMap(c.Labels),
+			AttachStdin: c.Stdin, StdinOnce: c.Stdin, Env: nonNil(c.Spec.Env), Cmd: nonNil(inspectCmd(c)),
+			Image: imageName, WorkingDir: c.Spec.Cwd, Entrypoint: nonNil(c.Entrypoint), Labels: nonNilMap(c.Labels),
 			Annotations: nonNilMap(c.Annotations), StopSignal: c.StopSignal,
 		},
 		HostConfig: containerHostConfg{AutoRemove: c.AutoRemove},
@@ -238,4 +238,13 @@ func containerInspect(store cstorage.Store, c *runtime.Container, imageName stri
 		d.MountLabel = sc.MountLabel()
 	}
 	return d
+}
+
+// inspectCmd is the container's command without its entrypoint; records
+// written before the two were kept apart show the whole argv.
+func inspectCmd(c *runtime.Container) []string {
+	if c.Entrypoint == nil && c.Command == nil {
+		return c.Spec.Args
+	}
+	return c.Command
 }

@@ -92,14 +92,13 @@ func addContainerFlags(cmd *cobra.Command, f *runFlags) {
 	f.logFlags.add(fl)
 }
 
-// buildSpec merges the image config with the flags, as podman does.
-func buildSpec(f *runFlags, ic image.Config, args []string) (runtime.Spec, error) {
-	var ep []string
+// splitCommand is the container's entrypoint and command: the image's,
+// overridden by --entrypoint and the arguments after the image, as podman does.
+func splitCommand(f *runFlags, ic image.Config, args []string) (ep, command []string, err error) {
 	if f.entrypointSet {
 		if strings.HasPrefix(strings.TrimSpace(f.entrypoint), "[") {
-			var err error
 			if ep, err = parseJSONArray(f.entrypoint); err != nil {
-				return runtime.Spec{}, fmt.Errorf("invalid --entrypoint %q: %w", f.entrypoint, err)
+				return nil, nil, fmt.Errorf("invalid --entrypoint %q: %w", f.entrypoint, err)
 			}
 		} else if f.entrypoint != "" {
 			ep = []string{f.entrypoint}
@@ -107,9 +106,18 @@ func buildSpec(f *runFlags, ic image.Config, args []string) (runtime.Spec, error
 	} else {
 		ep = ic.Entrypoint
 	}
-	command := args
+	command = args
 	if len(command) == 0 && !f.entrypointSet {
 		command = ic.Cmd
+	}
+	return ep, command, nil
+}
+
+// buildSpec merges the image config with the flags, as podman does.
+func buildSpec(f *runFlags, ic image.Config, args []string) (runtime.Spec, error) {
+	ep, command, err := splitCommand(f, ic, args)
+	if err != nil {
+		return runtime.Spec{}, err
 	}
 	argv := append(append([]string{}, ep...), command...)
 	env := []string{}
@@ -362,6 +370,7 @@ func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []s
 	if err != nil {
 		return nil, err
 	}
+	uc.Entrypoint, uc.Command, _ = splitCommand(f, ic, args)
 	if uc.Volumes, err = resolveMounts(spec.Mounts); err != nil {
 		return nil, err
 	}

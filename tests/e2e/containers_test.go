@@ -170,6 +170,14 @@ func TestContainersInspect(t *testing.T) {
 	wantError(t, run(env, nil, "container", "inspect", "busybox"), 125, "no such container")
 }
 
+func TestContainersInspectEntrypoint(t *testing.T) {
+	env := newWorld(t)
+	ok(t, env, "create", "--name", "ep", "--entrypoint", "/bin/sh", "busybox", "-c", "true")
+	if out := ok(t, env, "inspect", "--format", "{{json .Config.Entrypoint}} {{json .Config.Cmd}} {{.Path}}", "ep"); out != `["/bin/sh"] ["-c","true"] /bin/sh`+"\n" {
+		t.Errorf("inspect entrypoint and cmd: %q", out)
+	}
+}
+
 func TestContainersRenameExists(t *testing.T) {
 	env := threeContainers(t)
 	if out := ok(t, env, "rename", "made", "fresh"); out != "" {
