@@ -97,10 +97,7 @@ func (r resolver) resolve(p string, followLast bool, depth int) (string, error) 
 
 // open resolves p with the kernel, which keeps every step inside the root.
 func (r resolver) open(p string) (string, error) {
-	fd, err := unix.Openat2(r.rootfd, p, &unix.OpenHow{
-		Flags:   unix.O_PATH | unix.O_CLOEXEC,
-		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS,
-	})
+	fd, err := openInRoot(r.rootfd, p, unix.O_PATH|unix.O_CLOEXEC)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", p, err)
 	}
@@ -115,6 +112,19 @@ func (r resolver) open(p string) (string, error) {
 	return host, nil
 }
 
+// openInRoot is openat2 with RESOLVE_IN_ROOT. The kernel answers EAGAIN
+// for a ".." when any rename or mount on the system raced with the walk
+// (other containers starting do that): it asks to be retried.
+func openInRoot(rootfd int, p string, flags uint64) (int, error) {
+	how := &unix.OpenHow{Flags: flags, Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS}
+	for i := 0; ; i++ {
+		fd, err := unix.Openat2(rootfd, p, how)
+		if err != unix.EAGAIN || i == 1000 {
+			return fd, err
+		}
+	}
+}
+
 // inside is the container path of a host path under the root.
 func (r resolver) inside(host string) string {
 	return "/" + strings.TrimPrefix(strings.TrimPrefix(host, r.root), "/")
@@ -124,6 +134,9 @@ func (r resolver) inside(host string) string {
 type CopyOptions struct {
 	// Archive keeps the source's owners instead of giving files to the destination's root.
 	Archive bool
+	// UserNS is the container's: a keep-id or nomap container's ids are
+	// shifted from rpod's, so its root and owners are found through its map.
+	UserNS UserNS
 }
 
 // rootOwner is uid/gid 0 in rpod's namespace: root in a container, the user on the host.
@@ -166,7 +179,13 @@ func CopyInStream(root string, r io.Reader, dst string, o CopyOptions) error {
 func untarIn(root string, r io.Reader, dir string, o CopyOptions) error {
 	opts := &archive.TarOptions{}
 	if !o.Archive {
-		opts.ChownOpts = rootOwner
+		uid, gid, ok := o.UserNS.HostIDs(0, 0)
+		if !ok {
+			return fmt.Errorf("copy into the container: its root is not mapped")
+		}
+		opts.ChownOpts = &idtools.IDPair{UID: uid, GID: gid}
+	} else if o.UserNS.nested() {
+		opts.UIDMaps, opts.GIDMaps = o.UserNS.UIDMap, o.UserNS.GIDMap
 	}
 	// Extracted chrooted at the root: no entry of the tar, nor a symlink the
 	// container swaps in meanwhile, can write outside it.

@@ -192,7 +192,7 @@ func (c *Container) accounts(pid int) (users, groups map[int]string) {
 	}
 	defer unix.Close(root)
 	read := func(p string) io.Reader {
-		fd, err := unix.Openat2(root, p, &unix.OpenHow{Flags: unix.O_RDONLY | unix.O_CLOEXEC, Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS})
+		fd, err := openInRoot(root, p, unix.O_RDONLY|unix.O_CLOEXEC)
 		if err != nil {
 			return strings.NewReader("")
 		}

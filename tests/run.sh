@@ -12,7 +12,7 @@ TAGS="exclude_graphdriver_btrfs containers_image_openpgp"
 TEST_USER=${RPOD_TEST_USER:-rpodtest}
 # What the suite runs for real: newuidmap/newgidmap, overlay helpers, user-mode
 # networking helpers, the registry and the busybox the fixture images are built from.
-PACKAGES=(uidmap fuse-overlayfs fuse3 slirp4netns passt busybox-static docker-registry iperf3 skopeo ca-certificates)
+PACKAGES=(uidmap fuse-overlayfs fuse3 slirp4netns passt busybox-static docker-registry iperf3 skopeo catatonit ca-certificates)
 
 missing_packages() {
   local p

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -102,6 +103,16 @@ static void relay(pid_t child, const sigset_t *old) {
 	_exit(WEXITSTATUS(status));
 }
 
+// same_ns reports whether fd is the namespace of that kind we are in.
+static int same_ns(int fd, const char *name, long pid) {
+	char path[64];
+	struct stat theirs, ours;
+	snprintf(path, sizeof path, "/proc/self/ns/%s", name);
+	if (fstat(fd, &theirs) < 0 || stat(path, &ours) < 0)
+		exec_fail("compare %s namespaces with container process %ld: %s", name, pid, strerror(errno));
+	return theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
+}
+
 int rpod_exec_enter(int argc, char **argv) {
 	if (argc < 2 || strcmp(argv[1], EXEC_ARG) != 0)
 		return 0;
@@ -128,11 +139,32 @@ int rpod_exec_enter(int argc, char **argv) {
 		if (fds[i] < 0)
 			exec_fail("open %s namespace of container process %ld: %s", ns[i].name, pid, strerror(errno));
 	}
+	// A container with --userns keep-id or nomap has a user namespace of
+	// its own: it comes first, so that we hold every capability over the
+	// namespaces it owns. setns refuses the namespace we are already in.
+	int userfd = openat(procfd, "ns/user", O_RDONLY | O_CLOEXEC);
+	if (userfd < 0)
+		exec_fail("open user namespace of container process %ld: %s", pid, strerror(errno));
+	if (same_ns(userfd, "user", pid)) {
+		close(userfd);
+		userfd = -1;
+	}
 	// Opened through the directory of the process we checked: a reused pid cannot slip in.
 	if (start_time(procfd) != start)
 		exec_fail("the container's process %ld is gone: the container is not running", pid);
 	close(procfd);
+	if (userfd >= 0) {
+		if (setns(userfd, CLONE_NEWUSER) < 0)
+			exec_fail("join user namespace of container process %ld: %s", pid, strerror(errno));
+		close(userfd);
+	}
 	for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+		// --pid/--ipc/--uts=host: the host's namespace, owned by the
+		// initial user namespace, where setns is refused; we are in it already.
+		if (same_ns(fds[i], ns[i].name, pid)) {
+			close(fds[i]);
+			continue;
+		}
 		if (setns(fds[i], ns[i].type) < 0)
 			exec_fail("join %s namespace of container process %ld: %s", ns[i].name, pid, strerror(errno));
 		close(fds[i]);

@@ -40,6 +40,7 @@ files copied out belong to you.`,
 				return fmt.Errorf("cp %s: %w", c.Name, err)
 			}
 			defer c.Unmount()
+			o.UserNS = c.Spec.UserNS
 			switch {
 			case dst.container != "" && src.path == "-":
 				err = runtime.CopyInStream(root, os.Stdin, inContainer(c, dst.path), o)

@@ -121,8 +121,13 @@ func prepareVolumes(c *runtime.Container) error {
 	if err != nil {
 		return err
 	}
+	// A keep-id or nomap container's ids are shifted from rpod's.
+	uid, gid, mapped := c.Spec.UserNS.HostIDs(u.UID, u.GID)
+	if !mapped {
+		return fmt.Errorf("volume option U: the container's user %d:%d is not mapped by --userns=%s", u.UID, u.GID, c.Spec.UserNS)
+	}
 	for _, m := range chowns {
-		if err := volume.Chown(m.Source, int(u.UID), int(u.GID)); err != nil {
+		if err := volume.Chown(m.Source, uid, gid); err != nil {
 			return fmt.Errorf("volume option U: %w", err)
 		}
 	}
@@ -438,4 +443,40 @@ func newVolumeExistsCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// removeAnonymousVolumes removes the anonymous volumes c used once c itself
+// is gone (rm -v, --rm), keeping any another container still uses, as podman does.
+func removeAnonymousVolumes(c *runtime.Container) error {
+	if len(c.Volumes) == 0 {
+		return nil
+	}
+	vs, err := volumes()
+	if err != nil {
+		return err
+	}
+	users, err := volumeUsers()
+	if err != nil {
+		return err
+	}
+	var last error
+	for _, name := range c.Volumes {
+		v, err := vs.Get(name)
+		if err != nil || !v.Anonymous {
+			continue
+		}
+		others := 0
+		for _, u := range users[name] {
+			if u.ID != c.ID {
+				others++
+			}
+		}
+		if others > 0 {
+			continue
+		}
+		if err := vs.Remove(name); err != nil {
+			last = err
+		}
+	}
+	return last
 }
