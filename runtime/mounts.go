@@ -55,8 +55,29 @@ func mountAt(root, p, fstype, source string, flags uintptr, data string) error {
 const secure = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
 
 func mountProc(root string, s *Spec) error {
+	if s.HostPID {
+		// The host's pid namespace belongs to the initial user namespace:
+		// no proc of it can be mounted from ours, so share the host's.
+		return bindAt(root, "/proc", "/proc")
+	}
 	return mountAt(root, "/proc", "proc", "proc", secure, "")
 }
+
+// bindAt binds the host directory src, with what is mounted under it, on p.
+func bindAt(root, p, src string) error {
+	t, err := target(root, p, true)
+	if err != nil {
+		return err
+	}
+	if err := unix.Mount(src, t, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("bind the host's %s on %s: %w", src, p, err)
+	}
+	// As the container's own proc, shm and mqueue would be.
+	return remountBind(t, secure)
+}
+
+// defaultShmSize is podman's /dev/shm size.
+const defaultShmSize = 64 << 20
 
 // hostDevices are bind-mounted from the host: a user namespace may not mknod.
 var hostDevices = []string{"null", "zero", "full", "random", "urandom", "tty"}
@@ -81,10 +102,7 @@ func mountDev(root string, s *Spec) error {
 			return fmt.Errorf("mount devpts: %w", err)
 		}
 	}
-	if err := mountAt(root, "/dev/shm", "tmpfs", "shm", secure, "mode=1777,size=65536k"); err != nil {
-		return err
-	}
-	if err := mountAt(root, "/dev/mqueue", "mqueue", "mqueue", secure, ""); err != nil {
+	if err := mountIPC(root, s); err != nil {
 		return err
 	}
 	links := [][2]string{
@@ -97,6 +115,31 @@ func mountDev(root string, s *Spec) error {
 		}
 	}
 	return nil
+}
+
+// mountIPC mounts /dev/shm and /dev/mqueue: the container's own, or with
+// --ipc=host the host's, since the host's IPC namespace belongs to the
+// initial user namespace and mqueue of it cannot be mounted from ours.
+func mountIPC(root string, s *Spec) error {
+	if s.HostIPC {
+		for _, p := range []string{"/dev/shm", "/dev/mqueue"} {
+			if st, err := os.Stat(p); err != nil || !st.IsDir() {
+				continue // a host without it: the container has none either
+			}
+			if err := bindAt(root, p, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	size := s.ShmSize
+	if size <= 0 {
+		size = defaultShmSize
+	}
+	if err := mountAt(root, "/dev/shm", "tmpfs", "shm", secure, fmt.Sprintf("mode=1777,size=%d", size)); err != nil {
+		return err
+	}
+	return mountAt(root, "/dev/mqueue", "mqueue", "mqueue", secure, "")
 }
 
 func mountSys(root string) error {
