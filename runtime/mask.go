@@ -1,8 +1,11 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 
 	"golang.org/x/sys/unix"
 )
@@ -17,14 +20,56 @@ var (
 	readonlyPaths = []string{"/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}
 )
 
+// MaskedPaths returns the paths a container with these --security-opt
+// mask= and unmask= lists gets masked and read-only, in that order.
+func MaskedPaths(mask, unmask []string) (masked, readonly []string) {
+	keep := func(list []string) []string {
+		var out []string
+		for _, p := range list {
+			if !unmasked(p, unmask) {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	masked = keep(maskedPaths)
+	for _, p := range mask {
+		p = filepath.Clean(p)
+		if !slices.Contains(masked, p) {
+			masked = append(masked, p)
+		}
+	}
+	return masked, keep(readonlyPaths)
+}
+
+// unmasked reports whether unmask (ALL, paths or shell patterns) names p.
+func unmasked(p string, unmask []string) bool {
+	for _, u := range unmask {
+		if u == "ALL" || filepath.Clean(u) == p {
+			return true
+		}
+		if ok, _ := filepath.Match(u, p); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// maskPaths hides the masked paths (an empty read-only tmpfs over a
+// directory, /dev/null over a file) and makes the read-only ones so, as
+// podman does. Paths that do not exist are skipped.
 func maskPaths(s *Spec) error {
-	for _, p := range maskedPaths {
+	masked, readonly := MaskedPaths(s.MaskPaths, s.UnmaskPaths)
+	for _, p := range masked {
 		st, err := os.Stat(p)
 		if err != nil {
-			continue
+			if errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			return fmt.Errorf("mask %s: %w", p, err)
 		}
 		if st.IsDir() {
-			err = unix.Mount("tmpfs", p, "tmpfs", unix.MS_RDONLY, "size=0")
+			err = unix.Mount("tmpfs", p, "tmpfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=0")
 		} else {
 			err = unix.Mount("/dev/null", p, "", unix.MS_BIND, "")
 		}
@@ -32,7 +77,7 @@ func maskPaths(s *Spec) error {
 			return fmt.Errorf("mask %s: %w", p, err)
 		}
 	}
-	for _, p := range readonlyPaths {
+	for _, p := range readonly {
 		if _, err := os.Stat(p); err != nil {
 			continue
 		}

@@ -128,12 +128,15 @@ const (
 var allowedPersonas = []uint32{0x0, 0x8, 0x20000, 0x20008, 0xffffffff}
 
 // insn is one instruction of the program under assembly; jump targets are
-// labels, resolved by assemble.
+// labels, resolved by assemble. A marker is no instruction: it only names
+// the instruction that follows it.
 type insn struct {
 	label  string // label defined at this instruction, if any
+	marker bool
 	code   uint16
 	k      uint32
-	jt, jf string // jump targets; "" means the next instruction
+	jt, jf string // conditional jump targets; "" means the next instruction
+	target string // JA target
 }
 
 func ldAbs(off uint32) insn { return insn{code: unix.BPF_LD | unix.BPF_W | unix.BPF_ABS, k: off} }
@@ -144,39 +147,58 @@ func jeq(k uint32, jt, jf string) insn {
 func jge(k uint32, jt, jf string) insn {
 	return insn{code: unix.BPF_JMP | unix.BPF_JGE | unix.BPF_K, k: k, jt: jt, jf: jf}
 }
+func jgt(k uint32, jt, jf string) insn {
+	return insn{code: unix.BPF_JMP | unix.BPF_JGT | unix.BPF_K, k: k, jt: jt, jf: jf}
+}
 func jset(k uint32, jt, jf string) insn {
 	return insn{code: unix.BPF_JMP | unix.BPF_JSET | unix.BPF_K, k: k, jt: jt, jf: jf}
 }
+func and(k uint32) insn              { return insn{code: unix.BPF_ALU | unix.BPF_AND | unix.BPF_K, k: k} }
+func ja(target string) insn          { return insn{code: unix.BPF_JMP | unix.BPF_JA, target: target} }
+func mark(name string) insn          { return insn{label: name, marker: true} }
 func label(name string, i insn) insn { i.label = name; return i }
 
 // assemble resolves labels into forward relative jump offsets and checks the
-// limits of classic BPF: at most 4096 instructions, jump offsets of at most
-// 255, only forward jumps, and a RET as last instruction.
-func assemble(prog []insn) ([]unix.SockFilter, error) {
+// limits of classic BPF: at most 4096 instructions, conditional jump offsets
+// of at most 255, only forward jumps, and a RET as last instruction.
+func assemble(src []insn) ([]unix.SockFilter, error) {
+	labels := map[string]int{}
+	prog := make([]insn, 0, len(src))
+	for _, in := range src {
+		if in.label != "" {
+			if _, dup := labels[in.label]; dup {
+				return nil, fmt.Errorf("seccomp: duplicate label %q", in.label)
+			}
+			labels[in.label] = len(prog)
+		}
+		if !in.marker {
+			prog = append(prog, in)
+		}
+	}
 	if len(prog) == 0 || len(prog) > bpfMaxInsns {
 		return nil, fmt.Errorf("seccomp: program length %d out of range 1..%d", len(prog), bpfMaxInsns)
 	}
-	labels := map[string]int{}
-	for i, in := range prog {
-		if in.label == "" {
-			continue
-		}
-		if _, dup := labels[in.label]; dup {
-			return nil, fmt.Errorf("seccomp: duplicate label %q", in.label)
-		}
-		labels[in.label] = i
-	}
-	offset := func(from int, target string) (uint8, error) {
-		if target == "" {
-			return 0, nil
-		}
+	distance := func(from int, target string) (int, error) {
 		to, ok := labels[target]
 		if !ok {
 			return 0, fmt.Errorf("seccomp: undefined label %q", target)
 		}
 		d := to - from - 1
-		if d < 0 || d > 255 {
+		if d < 0 || to >= len(prog) {
 			return 0, fmt.Errorf("seccomp: jump from %d to %q (%d) out of range", from, target, to)
+		}
+		return d, nil
+	}
+	offset := func(from int, target string) (uint8, error) {
+		if target == "" {
+			return 0, nil
+		}
+		d, err := distance(from, target)
+		if err != nil {
+			return 0, err
+		}
+		if d > 255 {
+			return 0, fmt.Errorf("seccomp: jump from %d to %q is %d instructions, more than 255", from, target, d)
 		}
 		return uint8(d), nil
 	}
@@ -190,14 +212,28 @@ func assemble(prog []insn) ([]unix.SockFilter, error) {
 		if err != nil {
 			return nil, err
 		}
+		k := in.k
 		isJump := in.code&0x07 == unix.BPF_JMP
+		isJA := in.code == unix.BPF_JMP|unix.BPF_JA
+		if isJA {
+			if in.target == "" {
+				return nil, fmt.Errorf("seccomp: instruction %d: JA without target", i)
+			}
+			d, err := distance(i, in.target)
+			if err != nil {
+				return nil, err
+			}
+			k = uint32(d)
+		} else if in.target != "" {
+			return nil, fmt.Errorf("seccomp: instruction %d is not JA but has a target", i)
+		}
 		if !isJump && (jt != 0 || jf != 0) {
 			return nil, fmt.Errorf("seccomp: instruction %d is not a conditional jump but has targets", i)
 		}
-		if isJump && i+1+int(max(jt, jf)) >= len(prog) {
+		if isJump && !isJA && i+1+int(max(jt, jf)) >= len(prog) {
 			return nil, fmt.Errorf("seccomp: instruction %d jumps past the end", i)
 		}
-		out[i] = unix.SockFilter{Code: in.code, Jt: jt, Jf: jf, K: in.k}
+		out[i] = unix.SockFilter{Code: in.code, Jt: jt, Jf: jf, K: k}
 	}
 	if last := out[len(out)-1]; last.Code&0x07 != unix.BPF_RET {
 		return nil, fmt.Errorf("seccomp: program does not end with RET")
@@ -268,14 +304,21 @@ func Install() error {
 	if err != nil {
 		return err
 	}
+	return load(f, 0)
+}
+
+// load installs prog on the calling thread with seccomp(2) flags.
+func load(f []unix.SockFilter, flags uintptr) error {
+	if len(f) == 0 || len(f) > bpfMaxInsns {
+		return fmt.Errorf("installing seccomp filter: program length %d out of range 1..%d", len(f), bpfMaxInsns)
+	}
 	prog := unix.SockFprog{Len: uint16(len(f)), Filter: &f[0]}
-	_, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, uintptr(unsafe.Pointer(&prog)))
-	if errno == 0 {
-		err = nil
-	} else {
+	var err error
+	_, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, flags, uintptr(unsafe.Pointer(&prog)))
+	if errno != 0 {
 		err = errno
 	}
-	if errno == unix.ENOSYS {
+	if errno == unix.ENOSYS && flags == 0 {
 		// Kernels before 3.17 have no seccomp(2); prctl is equivalent
 		// when no flags are needed.
 		err = unix.Prctl(unix.PR_SET_SECCOMP, unix.SECCOMP_MODE_FILTER, uintptr(unsafe.Pointer(&prog)), 0, 0)

@@ -19,7 +19,9 @@ import (
 const helperEnv = "RPOD_SECCOMP_TEST_HELPER"
 
 func TestMain(m *testing.M) {
-	if mode := os.Getenv(helperEnv); mode != "" {
+	if mode := os.Getenv(helperEnv); mode == "profile" {
+		os.Exit(profileHelper())
+	} else if mode != "" {
 		os.Exit(installHelper(mode))
 	}
 	os.Exit(m.Run())

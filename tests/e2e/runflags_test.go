@@ -37,7 +37,7 @@ func TestRunCapabilityFlags(t *testing.T) {
 		t.Errorf("seccomp=unconfined:\n%s", out)
 	}
 	wantError(t, rpod(t, "run", "--rm", "--cap-add", "NOPE", "busybox", "true"), 125, `unknown capability "NOPE"`)
-	wantError(t, rpod(t, "run", "--rm", "--security-opt", "label=disable", "busybox", "true"), 125, "unsupported --security-opt")
+	wantError(t, rpod(t, "run", "--rm", "--security-opt", "apparmor=myprofile", "busybox", "true"), 125, "--security-opt")
 }
 
 func TestRunStopSignalPullReplace(t *testing.T) {
