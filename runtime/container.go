@@ -32,8 +32,14 @@ type Config struct {
 	Created    time.Time `json:"created"`
 	// StopTimeout is rpod stop's default wait before SIGKILL (--stop-timeout); nil is 10 s.
 	StopTimeout *uint `json:"stopTimeout,omitempty"`
+	// RestartPolicy is applied by the monitor when the command exits (--restart).
+	RestartPolicy RestartPolicy `json:"restartPolicy,omitzero"`
 	// LogMaxSize rotates the log past this many bytes (--log-opt max-size); 0 never.
 	LogMaxSize int64 `json:"logMaxSize,omitempty"`
+	// LogDriver is --log-driver: k8s-file, or none to keep no log; "" is k8s-file.
+	LogDriver string `json:"logDriver,omitempty"`
+	// LogFile is --log-opt path=: the log instead of ctr.log in the container's directory.
+	LogFile string `json:"logFile,omitempty"`
 	UserConfig
 }
 
@@ -41,13 +47,17 @@ type Config struct {
 type State struct {
 	Status string `json:"status"` // created, running, exited
 	Pid    int    `json:"pid,omitempty"`
-	// MonitorPid is the detached monitor that owns the container, if any.
-	MonitorPid int `json:"monitorPid,omitempty"`
+	// MonitorPid is the detached monitor that owns the container, if any;
+	// between two runs of a restart policy too, with MonitorStart.
+	MonitorPid   int    `json:"monitorPid,omitempty"`
+	MonitorStart uint64 `json:"monitorStart,omitempty"`
 	// PidStart tells the container's process from a later one with its pid.
 	PidStart   uint64    `json:"pidStart,omitempty"`
 	ExitCode   int       `json:"exitCode"`
 	StartedAt  time.Time `json:"startedAt,omitempty"`
 	FinishedAt time.Time `json:"finishedAt,omitempty"`
+	// RestartCount is how often the monitor restarted the command since the last start.
+	RestartCount uint `json:"restartCount,omitempty"`
 }
 
 // Container is one container in the store.
@@ -150,6 +160,12 @@ func (c *Container) statePath() (string, error) {
 
 // LogPath is where the container's output is logged (podman's k8s-file format).
 func (c *Container) LogPath() (string, error) {
+	switch {
+	case c.LogDriver == "none":
+		return os.DevNull, nil
+	case c.LogFile != "":
+		return c.LogFile, nil
+	}
 	dir, err := c.store.ContainerDirectory(c.ID)
 	if err != nil {
 		return "", fmt.Errorf("container directory: %w", err)
@@ -191,6 +207,14 @@ func (c *Container) State() State {
 	return s
 }
 
+// DefaultStopTimeout is how long rpod stop waits when -t is not given: --stop-timeout, else 10 s.
+func (c *Container) DefaultStopTimeout() time.Duration {
+	if c.StopTimeout != nil {
+		return time.Duration(*c.StopTimeout) * time.Second
+	}
+	return 10 * time.Second
+}
+
 // Mount mounts the container's rootfs and returns its path.
 func (c *Container) Mount() (string, error) {
 	p, err := c.store.Mount(c.ID, "")
@@ -214,6 +238,9 @@ func (c *Container) Remove(force bool) error {
 	if s.Status == "running" && !force {
 		return fmt.Errorf("container %s is running: stop it first or use rpod rm -f", c.Name)
 	}
+	// Nor may a restart policy bring it back while it is removed.
+	c.markStoppedByUser()
+	c.endRestartWait(10 * time.Second)
 	if s.Status == "running" {
 		unix.Kill(s.Pid, unix.SIGKILL)
 	}

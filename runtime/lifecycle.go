@@ -19,6 +19,8 @@ func (c *Container) Kill(sig syscall.Signal) error {
 	if s.Status != "running" {
 		return fmt.Errorf("can only kill running containers: %s is %s", c.Name, s.Status)
 	}
+	// As podman: a container the user signalled is not restarted by its policy.
+	c.markStoppedByUser()
 	if err := unix.Kill(s.Pid, sig); err != nil {
 		return fmt.Errorf("kill %s: %w", c.Name, err)
 	}
@@ -26,10 +28,14 @@ func (c *Container) Kill(sig syscall.Signal) error {
 }
 
 // Stop sends the container's stop signal, then SIGKILL once timeout has
-// passed, and returns when its exit has been recorded.
+// passed, and returns when its exit has been recorded. The restart
+// policy does not undo it.
 func (c *Container) Stop(timeout time.Duration) error {
+	// Also between two runs of a restart policy: the monitor looks before restarting.
+	c.markStoppedByUser()
 	s := c.State()
 	if s.Status != "running" {
+		c.endRestartWait(timeout + 10*time.Second)
 		return nil
 	}
 	sig := syscall.SIGTERM

@@ -3,7 +3,9 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
 	"sync"
 	"time"
 
@@ -13,13 +15,16 @@ import (
 )
 
 // Monitor runs the container to its end from a detached monitor process:
-// the container's output goes to its log, its state is recorded as it
-// starts and ends, and the rootfs is unmounted after. started is called
-// once, with nil when the command runs or with why it could not (an
-// *ExitError carrying podman's code). Monitor returns the exit code.
+// the container's output goes to its log and to attached clients, its
+// state is recorded as it starts and ends, its restart policy is applied,
+// and the rootfs is unmounted after. started is called once, with nil when
+// the command runs or with why it could not (an *ExitError carrying
+// podman's code). Monitor returns the last exit code.
 func (c *Container) Monitor(started func(error)) int {
 	// Orphans of the container are reparented to the monitor, not to init.
 	unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+	// A start by the user lets the policy act again.
+	c.clearStoppedByUser()
 	fail := func(code int, err error) int {
 		c.SetState(State{Status: "exited", ExitCode: code, FinishedAt: time.Now()})
 		started(err)
@@ -39,52 +44,128 @@ func (c *Container) Monitor(started func(error)) int {
 		return fail(ExitRpodError, err)
 	}
 	defer log.Close()
-	outR, outW, err := os.Pipe()
+	srv, err := c.serveAttach()
 	if err != nil {
-		return fail(ExitRpodError, fmt.Errorf("output pipe: %w", err))
+		return fail(ExitRpodError, err)
 	}
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		return fail(ExitRpodError, fmt.Errorf("output pipe: %w", err))
-	}
-	var copies sync.WaitGroup
-	copies.Add(2)
-	go func() { defer copies.Done(); log.Copy("stdout", outR) }()
-	go func() { defer copies.Done(); log.Copy("stderr", errR) }()
-
+	defer srv.close(c)
 	spec := c.Spec
 	spec.Rootfs = rootfs
-	// With a terminal the pty's output is copied into outW by Wait.
-	stdio := Stdio{Out: outW, Err: errW}
-	startedAt := time.Now()
-	p, err := Start(&spec, stdio)
+	// Held for the monitor's life, so that a SIGTERM between two runs
+	// (endRestartWait) never finds the default action, which would kill it.
+	wake := make(chan os.Signal, 1)
+	signal.Notify(wake, unix.SIGTERM)
+	defer signal.Stop(wake)
+	for restarts := uint(0); ; restarts++ {
+		startedAt := time.Now()
+		code, err := c.runOnce(&spec, log, srv, restarts, started)
+		if err != nil && restarts == 0 {
+			// The user saw why it could not start: no policy retries that.
+			return fail(code, err)
+		}
+		// Decided before the exit is recorded: `rpod stop` returns once it is,
+		// and a start that follows clears the user's stop.
+		again := c.RestartPolicy.Restarts(code, restarts, c.stoppedByUser())
+		st := State{Status: "exited", ExitCode: code, StartedAt: startedAt, FinishedAt: time.Now(), RestartCount: restarts}
+		drain(wake)
+		if again {
+			// So that `rpod stop` can end the wait (endRestartWait).
+			st.MonitorPid = os.Getpid()
+			st.MonitorStart, _ = proc.StartTime(st.MonitorPid)
+		}
+		c.SetState(st)
+		srv.exited(code)
+		if !again {
+			return code
+		}
+		// A command that ran a while is not crash-looping: start the backoff over.
+		delay := restartDelay(restarts)
+		if time.Since(startedAt) > 10*time.Second {
+			delay = restartDelay(0)
+		}
+		backoff(delay, wake)
+		if c.stoppedByUser() {
+			return code
+		}
+	}
+}
+
+// runOnce starts the command, records it running and waits for its end.
+func (c *Container) runOnce(spec *Spec, log *LogWriter, srv *attachServer, restarts uint, started func(error)) (int, error) {
+	var stdio Stdio
+	var closers []*os.File // the container's ends, closed once it holds them
+	var stdinW *os.File
+	var copies sync.WaitGroup
+	copyOut := func(stream string, kind byte, r *os.File) {
+		copies.Add(1)
+		go func() {
+			defer copies.Done()
+			defer r.Close()
+			log.Copy(stream, io.TeeReader(r, srv.stream(kind)))
+		}()
+	}
 	if !spec.Terminal {
-		// The container holds its own copies: the log ends when it exits.
-		outW.Close()
-		errW.Close()
+		// With a terminal the pty carries all three streams.
+		outR, outW, err := os.Pipe()
+		if err != nil {
+			return ExitRpodError, fmt.Errorf("output pipe: %w", err)
+		}
+		errR, errW, err := os.Pipe()
+		if err != nil {
+			outR.Close()
+			outW.Close()
+			return ExitRpodError, fmt.Errorf("output pipe: %w", err)
+		}
+		stdio.Out, stdio.Err = outW, errW
+		closers = append(closers, outW, errW)
+		copyOut("stdout", frameStdout, outR)
+		copyOut("stderr", frameStderr, errR)
+		// With -i the container's stdin stays open for rpod attach.
+		if c.Stdin {
+			r, w, err := os.Pipe()
+			if err != nil {
+				return ExitRpodError, fmt.Errorf("stdin pipe: %w", err)
+			}
+			stdio.In, stdinW = r, w
+			closers = append(closers, r)
+			defer w.Close()
+		}
+	}
+	p, err := Start(spec, stdio)
+	// The container holds its own copies: the log ends when it exits.
+	for _, f := range closers {
+		f.Close()
 	}
 	if err != nil {
+		copies.Wait()
 		code := ExitRpodError
 		var ee *ExitError
 		if errors.As(err, &ee) {
 			code = ee.Code
 		}
-		if spec.Terminal {
-			outW.Close()
-			errW.Close()
+		return code, err
+	}
+	if master := p.master; master != nil {
+		// The monitor serves the terminal itself: Wait must not copy it.
+		p.master = nil
+		if c.Stdin {
+			stdinW = master
 		}
-		copies.Wait()
-		return fail(code, err)
+		srv.setInput(stdinW, master)
+		// EIO marks the last process closing the pty: the output is complete.
+		copyOut("stdout", frameStdout, master)
+	} else {
+		srv.setInput(stdinW, nil)
 	}
+	defer srv.setInput(nil, nil)
 	pidStart, _ := proc.StartTime(p.Pid())
-	c.SetState(State{Status: "running", Pid: p.Pid(), PidStart: pidStart, MonitorPid: os.Getpid(), StartedAt: startedAt})
+	c.SetState(State{Status: "running", Pid: p.Pid(), PidStart: pidStart, MonitorPid: os.Getpid(), StartedAt: time.Now(), RestartCount: restarts})
 	started(nil)
-	code, _ := p.Wait(stdio)
-	if spec.Terminal {
-		outW.Close()
-		errW.Close()
+	// A stop that raced with this restart still wins.
+	if restarts > 0 && c.stoppedByUser() {
+		unix.Kill(p.Pid(), unix.SIGKILL)
 	}
+	code, _ := p.Wait(stdio)
 	copies.Wait()
-	c.SetState(State{Status: "exited", ExitCode: code, StartedAt: startedAt, FinishedAt: time.Now()})
-	return code
+	return code, nil
 }

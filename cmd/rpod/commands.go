@@ -148,9 +148,19 @@ func newRmCmd() *cobra.Command {
 				}
 			}
 			for _, t := range ts {
-				if err := removeContainer(t.c, force, stop); err != nil {
+				d := stop
+				if !cmd.Flags().Changed("time") && t.c.StopTimeout != nil {
+					d = t.c.DefaultStopTimeout() // its --stop-timeout
+				}
+				if err := removeContainer(t.c, force, d); err != nil {
 					errs = append(errs, err)
 					continue
+				}
+				if volumes {
+					if err := removeAnonymousVolumes(t.c); err != nil {
+						errs = append(errs, err)
+						continue
+					}
 				}
 				fmt.Println(t.shown)
 			}
@@ -167,7 +177,7 @@ func newRmCmd() *cobra.Command {
 	fl.BoolVarP(&force, "force", "f", false, "stop and remove running containers too")
 	fl.BoolVarP(&all, "all", "a", false, "remove all containers")
 	fl.BoolVarP(&ignore, "ignore", "i", false, "ignore containers that do not exist")
-	fl.BoolVarP(&volumes, "volumes", "v", false, "remove the container's anonymous volumes (rpod has none yet)")
+	fl.BoolVarP(&volumes, "volumes", "v", false, "remove the container's anonymous volumes too")
 	fl.UintVarP(&timeout, "time", "t", 10, "with -f, seconds to wait for the stop signal before killing")
 	return cmd
 }

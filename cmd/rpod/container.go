@@ -157,14 +157,14 @@ func newRestartCmd() *cobra.Command {
 				return fmt.Errorf("restart needs at least one container name or id, or --all")
 			}
 			return forEach(args, func(c *runtime.Container) error {
-				if err := c.Stop(time.Duration(timeout) * time.Second); err != nil {
+				if err := c.Stop(stopTimeout(cmd, c, timeout)); err != nil {
 					return err
 				}
 				return spawnMonitor(c)
 			})
 		},
 	}
-	cmd.Flags().UintVarP(&timeout, "time", "t", 10, "seconds to wait for the stop signal before killing")
+	cmd.Flags().UintVarP(&timeout, "time", "t", 10, "seconds to wait for the stop signal before killing (default: the container's --stop-timeout, else 10)")
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "restart all containers")
 	cmd.Flags().BoolVar(&running, "running", false, "restart the running containers only")
 	return cmd

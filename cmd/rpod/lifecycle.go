@@ -108,11 +108,11 @@ func newStopCmd() *cobra.Command {
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return forEach(args, func(c *runtime.Container) error {
-				return c.Stop(time.Duration(timeout) * time.Second)
+				return c.Stop(stopTimeout(cmd, c, timeout))
 			})
 		},
 	}
-	cmd.Flags().UintVarP(&timeout, "time", "t", 10, "seconds to wait before killing the container")
+	cmd.Flags().UintVarP(&timeout, "time", "t", 10, "seconds to wait before killing the container (default: the container's --stop-timeout, else 10)")
 	return cmd
 }
 
@@ -211,4 +211,12 @@ func parseTime(s string) (time.Time, error) {
 		return time.Time{}, errors.New("want an RFC 3339 time (2024-01-02T15:04:05Z) or a duration (10m)")
 	}
 	return t, nil
+}
+
+// stopTimeout is -t when given, else the container's --stop-timeout (10 s by default).
+func stopTimeout(cmd *cobra.Command, c *runtime.Container, t uint) time.Duration {
+	if cmd.Flags().Changed("time") {
+		return time.Duration(t) * time.Second
+	}
+	return c.DefaultStopTimeout()
 }

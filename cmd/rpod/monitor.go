@@ -61,8 +61,8 @@ func newMonitorCmd() *cobra.Command {
 				return err
 			}
 			c.Monitor(tell)
-			if c.AutoRemove {
-				c.Remove(true)
+			if c.AutoRemove && c.Remove(true) == nil {
+				removeAnonymousVolumes(c) // as podman's --rm
 			}
 			return nil
 		},
@@ -107,6 +107,9 @@ func spawnMonitor(c *runtime.Container) error {
 	defer logf.Close()
 	cmd := exec.Command(exe, args...)
 	cmd.Args[0] = "rpod-monitor"
+	// One P is plenty for a process that mostly waits, and each costs
+	// memory in every one of the user's idle containers (bench/monitor).
+	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Dir = "/"

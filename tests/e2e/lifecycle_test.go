@@ -62,7 +62,9 @@ func TestDetachedRunLogsStopWait(t *testing.T) {
 		t.Errorf("wait: %q", out)
 	}
 	// A trap makes stop's SIGTERM enough.
-	ok(t, env, "run", "-d", "--name", "polite", "busybox", "sh", "-c", `trap "exit 5" TERM; while true; do sleep 0.1; done`)
+	ok(t, env, "run", "-d", "--name", "polite", "busybox", "sh", "-c", `trap "exit 5" TERM; echo ready; while true; do sleep 0.1; done`)
+	// Only once the trap is set: a TERM before it is ignored by sh as pid 1.
+	waitUntil(t, "the trap to be set", func() bool { return run(env, nil, "logs", "polite").Out == "ready\n" })
 	start := time.Now()
 	ok(t, env, "stop", "polite")
 	if out := ok(t, env, "wait", "polite"); out != "5\n" {

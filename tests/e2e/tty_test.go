@@ -127,29 +127,7 @@ type ttySession struct {
 
 func startTTY(t *testing.T, rows, cols uint16, args ...string) *ttySession {
 	t.Helper()
-	master, slave := openPTY(t)
-	setWinsize(t, slave, rows, cols)
-	cmd := exec.Command(rpodBin, args...)
-	cmd.Env = withEnv(baseEnv, "TERM=xterm")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
-	s := &ttySession{cmd: cmd, master: master, slave: slave, out: readMaster(master), exited: make(chan struct{})}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		cmd.Wait()
-		close(s.exited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-s.exited:
-		default:
-			cmd.Process.Kill()
-			<-s.exited
-		}
-	})
-	return s
+	return startTTYIn(t, baseEnv, rows, cols, args...)
 }
 
 func (s *ttySession) write(t *testing.T, text string) {

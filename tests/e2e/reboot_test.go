@@ -1,0 +1,84 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// gone reports whether pid has exited (a zombie counts as gone).
+func gone(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i > 0 && i+2 < len(s) && s[i+2] == 'Z'
+}
+
+// TestStateSurvivesReboot simulates a reboot: every process of the world
+// dies and the runtime directory (pause pid file, storage's runroot) is
+// emptied, while the store itself stays.
+func TestStateSurvivesReboot(t *testing.T) {
+	env := newWorld(t)
+	ok(t, env, "pull", "-q", "busybox")
+	ok(t, env, "run", "-d", "--name", "up", "busybox", "sh", "-c", "echo booted; sleep 4242")
+	ok(t, env, "create", "--name", "made", "busybox", "sh", "-c", "echo made ran")
+	waitUntil(t, "the running container's output", func() bool { return run(env, nil, "logs", "up").Out == "booted\n" })
+
+	st := recordedState(t, env, "up")
+	runDir := getenv(env, "XDG_RUNTIME_DIR")
+	var pause int
+	b, err := os.ReadFile(filepath.Join(runDir, "rpod", "pause.pid"))
+	if err == nil {
+		fmt.Sscanf(string(b), "%d", &pause)
+	}
+	if st.Pid == 0 || st.MonitorPid == 0 || pause == 0 {
+		t.Fatalf("container %d, monitor %d, pause %d (pause.pid %q, %v)", st.Pid, st.MonitorPid, pause, b, err)
+	}
+	for _, pid := range []int{st.MonitorPid, st.Pid, pause} {
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatalf("kill %d: %v", pid, err)
+		}
+	}
+	waitUntil(t, "the world's processes to die", func() bool { return gone(st.MonitorPid) && gone(st.Pid) && gone(pause) })
+	ents, err := os.ReadDir(runDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if err := os.RemoveAll(filepath.Join(runDir, e.Name())); err != nil {
+			t.Fatalf("clear the runtime directory: %v", err)
+		}
+	}
+
+	if l := psLine(t, env, "up"); !strings.Contains(l, "Exited") {
+		t.Errorf("after the reboot the running container shows %q, want Exited", l)
+	}
+	if l := psLine(t, env, "made"); !strings.Contains(l, "Created") {
+		t.Errorf("after the reboot the created container shows %q, want Created", l)
+	}
+	if out := ok(t, env, "wait", "up"); out != "-1\n" {
+		t.Errorf("exit code of the container the reboot killed: %q, want -1 (unknown)", out)
+	}
+	// Both start again, and their logs are still there.
+	ok(t, env, "start", "up")
+	waitUntil(t, "the second boot's output", func() bool { return run(env, nil, "logs", "up").Out == "booted\nbooted\n" })
+	if l := psLine(t, env, "up"); !strings.Contains(l, "Up ") {
+		t.Errorf("started again: %q", l)
+	}
+	ok(t, env, "start", "made")
+	if out := ok(t, env, "wait", "made"); out != "0\n" {
+		t.Errorf("created container after the reboot: wait %q", out)
+	}
+	if out := ok(t, env, "logs", "made"); out != "made ran\n" {
+		t.Errorf("logs of the created container: %q", out)
+	}
+	ok(t, env, "stop", "-t", "0", "up")
+	ok(t, env, "rm", "up", "made")
+	ok(t, env, "run", "--rm", "busybox", "true")
+}
