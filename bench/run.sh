@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Runs rpod's benchmarks (bench/startup, bench/pull, bench/images) as an
-# unprivileged user.
+# Runs rpod's benchmarks (bench/startup, bench/pull, bench/images,
+# bench/monitor) as an unprivileged user.
 #
-#   bash bench/run.sh [startup|pull|images|all] [flags of the benchmark program]
+#   bash bench/run.sh [startup|pull|images|monitor|all] [flags of the benchmark program]
 #
-# The default is all: the three programs one after the other, each given the
+# The default is all: the four programs one after the other, each given the
 # same flags. As root: builds rpod and the benchmarks, installs the missing
 # Debian packages they need, makes sure the unprivileged user (RPOD_BENCH_USER,
 # default rpodtest) exists with subordinate ids, and runs the benchmarks as
@@ -18,11 +18,11 @@ user="${RPOD_BENCH_USER:-rpodtest}"
 packages=(podman runc bubblewrap uidmap docker-registry busybox-static time skopeo)
 
 case "${1:-all}" in
-startup | pull | images) benches=("$1"); shift ;;
-all) benches=(startup pull images); shift || true ;;
--*) benches=(startup pull images) ;;
+startup | pull | images | monitor) benches=("$1"); shift ;;
+all) benches=(startup pull images monitor); shift || true ;;
+-*) benches=(startup pull images monitor) ;;
 *)
-	echo "bench: unknown benchmark '$1': want startup, pull, images or all" >&2
+	echo "bench: unknown benchmark '$1': want startup, pull, images, monitor or all" >&2
 	exit 2
 	;;
 esac
