@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -76,10 +77,44 @@ type containerConfig struct {
 	Labels       map[string]string `json:"Labels"`
 	Annotations  map[string]string `json:"Annotations"`
 	StopSignal   string            `json:"StopSignal"`
+	StopTimeout  uint              `json:"StopTimeout"`
 }
 
 type containerHostConfg struct {
-	AutoRemove bool `json:"AutoRemove"`
+	AutoRemove     bool              `json:"AutoRemove"`
+	RestartPolicy  restartPolicy     `json:"RestartPolicy"`
+	Privileged     bool              `json:"Privileged"`
+	CapAdd         []string          `json:"CapAdd"`
+	CapDrop        []string          `json:"CapDrop"`
+	SecurityOpt    []string          `json:"SecurityOpt"`
+	GroupAdd       []string          `json:"GroupAdd"`
+	Init           bool              `json:"Init"`
+	UsernsMode     string            `json:"UsernsMode"`
+	PidMode        string            `json:"PidMode"`
+	IpcMode        string            `json:"IpcMode"`
+	UTSMode        string            `json:"UTSMode"`
+	ShmSize        int64             `json:"ShmSize"`
+	Sysctls        map[string]string `json:"Sysctls"`
+	Ulimits        []inspectUlimit   `json:"Ulimits"`
+	Devices        []inspectDevice   `json:"Devices"`
+	ReadonlyRootfs bool              `json:"ReadonlyRootfs"`
+}
+
+type restartPolicy struct {
+	Name              string `json:"Name"`
+	MaximumRetryCount uint   `json:"MaximumRetryCount"`
+}
+
+type inspectUlimit struct {
+	Name string `json:"Name"`
+	Soft uint64 `json:"Soft"`
+	Hard uint64 `json:"Hard"`
+}
+
+type inspectDevice struct {
+	PathOnHost        string `json:"PathOnHost"`
+	PathInContainer   string `json:"PathInContainer"`
+	CgroupPermissions string `json:"CgroupPermissions"`
 }
 
 func newContainerInspectCmd() *cobra.Command {
@@ -210,8 +245,10 @@ func containerInspect(store cstorage.Store, c *runtime.Container, imageName stri
 			Image: imageName, WorkingDir: c.Spec.Cwd, Entrypoint: nonNil(c.Entrypoint), Labels: nonNilMap(c.Labels),
 			Annotations: nonNilMap(c.Annotations), StopSignal: c.StopSignal,
 		},
-		HostConfig: containerHostConfg{AutoRemove: c.AutoRemove},
+		HostConfig:   hostConfig(c),
+		RestartCount: int(st.RestartCount),
 	}
+	d.Config.StopTimeout = uint(c.DefaultStopTimeout() / time.Second)
 	if d.Config.StopSignal == "" {
 		d.Config.StopSignal = "SIGTERM"
 	} else if sig, err := runtime.ParseSignal(d.Config.StopSignal); err == nil && unix.SignalName(sig) != "" {
@@ -247,4 +284,43 @@ func inspectCmd(c *runtime.Container) []string {
 		return c.Spec.Args
 	}
 	return c.Command
+}
+
+// hostConfig is podman's HostConfig for the settings rpod has.
+func hostConfig(c *runtime.Container) containerHostConfg {
+	s := c.Spec
+	mode := func(host bool) string {
+		if host {
+			return "host"
+		}
+		return "private"
+	}
+	shm := s.ShmSize
+	if shm == 0 && !s.HostIPC {
+		shm = 64 << 20
+	}
+	h := containerHostConfg{
+		AutoRemove: c.AutoRemove, RestartPolicy: restartPolicy{Name: c.RestartPolicy.Name, MaximumRetryCount: c.RestartPolicy.MaxRetries},
+		CapAdd: []string{}, CapDrop: []string{}, SecurityOpt: []string{}, GroupAdd: nonNil(s.GroupAdd), Init: s.Init,
+		UsernsMode: s.UserNS.String(), PidMode: mode(s.HostPID), IpcMode: mode(s.HostIPC), UTSMode: mode(s.HostUTS),
+		ShmSize: shm, Sysctls: nonNilMap(s.Sysctls), Ulimits: []inspectUlimit{}, Devices: []inspectDevice{},
+		ReadonlyRootfs: s.ReadOnly,
+	}
+	if h.RestartPolicy.Name == "" {
+		h.RestartPolicy.Name = "no"
+	}
+	h.Privileged = !s.Seccomp && len(s.Caps) == 1 && s.Caps[0] == "ALL"
+	if s.NoNewPrivileges {
+		h.SecurityOpt = append(h.SecurityOpt, "no-new-privileges")
+	}
+	if !s.Seccomp && !h.Privileged {
+		h.SecurityOpt = append(h.SecurityOpt, "seccomp=unconfined")
+	}
+	for _, u := range s.Ulimits {
+		h.Ulimits = append(h.Ulimits, inspectUlimit{Name: "RLIMIT_" + strings.ToUpper(u.Name), Soft: u.Soft, Hard: u.Hard})
+	}
+	for _, d := range s.Devices {
+		h.Devices = append(h.Devices, inspectDevice{PathOnHost: d.Source, PathInContainer: d.Destination, CgroupPermissions: d.Permissions})
+	}
+	return h
 }

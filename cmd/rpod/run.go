@@ -173,6 +173,9 @@ func buildSpec(f *runFlags, ic image.Config, args []string) (runtime.Spec, error
 			return runtime.Spec{}, err
 		}
 	}
+	if spec.HostUTS {
+		spec.Hostname, _ = os.Hostname() // what the container sees, for inspect
+	}
 	return spec, nil
 }
 
@@ -340,6 +343,20 @@ func setEnv(env []string, kv string) []string {
 
 // createContainer makes the container run and create describe.
 func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []string) (*runtime.Container, error) {
+	// Bad flags are told before a pull that could take minutes; in the
+	// user namespace, which some of them (--userns) read.
+	if err := enter(); err != nil {
+		return nil, err
+	}
+	if _, err := buildSpec(f, image.Config{}, args); err != nil {
+		return nil, err
+	}
+	if err := f.applyLifecycle(&runtime.Config{}); err != nil {
+		return nil, err
+	}
+	if _, err := parseLogFlags(f.logDriver, f.logOpts); err != nil {
+		return nil, err
+	}
 	img, err := findImage(cmd, imageName, f.pull)
 	if err != nil {
 		return nil, err
@@ -406,7 +423,11 @@ func runContainer(cmd *cobra.Command, f *runFlags, imageName string, args []stri
 	}
 	code, err := startAndWait(c, f)
 	if f.rm {
-		if rerr := c.Remove(true); rerr != nil && err == nil {
+		rerr := c.Remove(true)
+		if rerr == nil {
+			rerr = removeAnonymousVolumes(c) // as podman's --rm
+		}
+		if rerr != nil && err == nil {
 			err = rerr
 		}
 	}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -175,6 +176,25 @@ func TestContainersInspectEntrypoint(t *testing.T) {
 	ok(t, env, "create", "--name", "ep", "--entrypoint", "/bin/sh", "busybox", "-c", "true")
 	if out := ok(t, env, "inspect", "--format", "{{json .Config.Entrypoint}} {{json .Config.Cmd}} {{.Path}}", "ep"); out != `["/bin/sh"] ["-c","true"] /bin/sh`+"\n" {
 		t.Errorf("inspect entrypoint and cmd: %q", out)
+	}
+}
+
+func TestContainersInspectHostConfig(t *testing.T) {
+	env := newWorld(t)
+	ok(t, env, "create", "--name", "hc", "--restart", "on-failure:3", "--stop-timeout", "5", "--userns=keep-id",
+		"--pid=host", "--uts=host", "--ulimit", "nofile=100:200", "--shm-size", "1m", "--group-add", "7",
+		"--security-opt", "no-new-privileges", "busybox", "true")
+	f := "{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}} {{.Config.StopTimeout}} " +
+		"{{.HostConfig.UsernsMode}} {{.HostConfig.PidMode}} {{.HostConfig.IpcMode}} {{.HostConfig.UTSMode}} " +
+		"{{range .HostConfig.Ulimits}}{{.Name}}={{.Soft}}:{{.Hard}}{{end}} {{.HostConfig.ShmSize}} {{.HostConfig.GroupAdd}} " +
+		"{{.HostConfig.SecurityOpt}} {{.RestartCount}}"
+	want := "on-failure 3 5 keep-id host private host RLIMIT_NOFILE=100:200 1048576 [7] [no-new-privileges] 0\n"
+	if out := ok(t, env, "inspect", "--format", f, "hc"); out != want {
+		t.Errorf("inspect host config:\n got %q\nwant %q", out, want)
+	}
+	host, _ := os.Hostname()
+	if out := ok(t, env, "inspect", "--format", "{{.Config.Hostname}}", "hc"); out != host+"\n" {
+		t.Errorf("--uts=host: inspect hostname %q, want %q", out, host)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -223,5 +224,31 @@ func TestVolumeDetached(t *testing.T) {
 	ok(t, baseEnv, "rm", id)
 	if out := ok(t, baseEnv, "run", "--rm", "--volume", name+":/data", "busybox", "cat", "/data/f"); out != "detached\n" {
 		t.Errorf("read %q after a detached container wrote the volume", out)
+	}
+}
+
+func TestVolumeAnonymousRemoval(t *testing.T) {
+	env := newWorld(t)
+	vols := func() string { return ok(t, env, "volume", "ls", "-q") }
+	// --rm takes its anonymous volumes with it, in the foreground and detached.
+	ok(t, env, "run", "--rm", "-v", "/data", "busybox", "true")
+	if v := vols(); v != "" {
+		t.Errorf("after run --rm: volumes %q", v)
+	}
+	ok(t, env, "run", "-d", "--rm", "--name", "gone", "-v", "/data", "busybox", "true")
+	waitUntil(t, "the detached --rm container and its volume to go", func() bool {
+		return run(env, nil, "container", "exists", "gone").Code == 1 && vols() == ""
+	})
+	// rm keeps them, rm -v removes them; a named volume stays either way.
+	ok(t, env, "run", "--name", "a", "-v", "/data", "busybox", "true")
+	ok(t, env, "rm", "a")
+	if v := vols(); len(strings.Fields(v)) != 1 {
+		t.Errorf("rm without -v: volumes %q, want the anonymous one kept", v)
+	}
+	kept := strings.TrimSpace(vols())
+	ok(t, env, "run", "--name", "b", "-v", "/data", "-v", "named:/named", "busybox", "true")
+	ok(t, env, "rm", "-v", "b")
+	if v := strings.Fields(vols()); len(v) != 2 || !slices.Contains(v, kept) || !slices.Contains(v, "named") {
+		t.Errorf("after rm -v: volumes %q, want %s and named", v, kept)
 	}
 }
