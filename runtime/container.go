@@ -158,6 +158,16 @@ func (c *Container) statePath() (string, error) {
 	return filepath.Join(dir, "state.json"), nil
 }
 
+// Directory is the container's own directory in the store, for its log,
+// state and the files rpod writes for it.
+func (c *Container) Directory() (string, error) {
+	dir, err := c.store.ContainerDirectory(c.ID)
+	if err != nil {
+		return "", fmt.Errorf("container directory: %w", err)
+	}
+	return dir, nil
+}
+
 // LogPath is where the container's output is logged (podman's k8s-file format).
 func (c *Container) LogPath() (string, error) {
 	switch {

@@ -31,7 +31,7 @@ func StartExec(pid int, pidStart uint64, spec *Spec, stdio Stdio) (*Process, err
 	// Start: as with podman, an exec session outlives a killed rpod exec.
 	attr := &syscall.SysProcAttr{Setsid: true}
 	env := []string{fmt.Sprintf("%s=%d %d", envExecPid, pid, pidStart)}
-	return startChild(execArg, "exec session", env, attr, spec, stdio)
+	return startChild(execArg, "exec session", env, attr, spec, stdio, Hooks{})
 }
 
 // Release lets the started command run on without rpod: -d.

@@ -60,6 +60,9 @@ func childMain(what string, step func(*Spec, *os.File) error) {
 }
 
 func initContainer(s *Spec, sock *os.File) error {
+	if err := joinNetNS(s); err != nil {
+		return err
+	}
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("make mounts private: %w", err)
 	}
@@ -83,6 +86,9 @@ func initContainer(s *Spec, sock *os.File) error {
 		return err
 	}
 	if err := mountInit(root, s); err != nil {
+		return err
+	}
+	if err := mountEtcFiles(root, s); err != nil {
 		return err
 	}
 	if s.Terminal {

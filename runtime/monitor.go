@@ -20,7 +20,7 @@ import (
 // and the rootfs is unmounted after. started is called once, with nil when
 // the command runs or with why it could not (an *ExitError carrying
 // podman's code). Monitor returns the last exit code.
-func (c *Container) Monitor(started func(error)) int {
+func (c *Container) Monitor(started func(error), hooks Hooks) int {
 	// Orphans of the container are reparented to the monitor, not to init.
 	unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 	// A start by the user lets the policy act again.
@@ -51,6 +51,9 @@ func (c *Container) Monitor(started func(error)) int {
 	defer srv.close(c)
 	spec := c.Spec
 	spec.Rootfs = rootfs
+	if spec.EtcDir, err = c.Directory(); err != nil {
+		return fail(ExitRpodError, err)
+	}
 	// Held for the monitor's life, so that a SIGTERM between two runs
 	// (endRestartWait) never finds the default action, which would kill it.
 	wake := make(chan os.Signal, 1)
@@ -58,7 +61,7 @@ func (c *Container) Monitor(started func(error)) int {
 	defer signal.Stop(wake)
 	for restarts := uint(0); ; restarts++ {
 		startedAt := time.Now()
-		code, err := c.runOnce(&spec, log, srv, restarts, started)
+		code, err := c.runOnce(&spec, log, srv, restarts, started, hooks)
 		if err != nil && restarts == 0 {
 			// The user saw why it could not start: no policy retries that.
 			return fail(code, err)
@@ -91,7 +94,7 @@ func (c *Container) Monitor(started func(error)) int {
 }
 
 // runOnce starts the command, records it running and waits for its end.
-func (c *Container) runOnce(spec *Spec, log *LogWriter, srv *attachServer, restarts uint, started func(error)) (int, error) {
+func (c *Container) runOnce(spec *Spec, log *LogWriter, srv *attachServer, restarts uint, started func(error), hooks Hooks) (int, error) {
 	var stdio Stdio
 	var closers []*os.File // the container's ends, closed once it holds them
 	var stdinW *os.File
@@ -131,7 +134,7 @@ func (c *Container) runOnce(spec *Spec, log *LogWriter, srv *attachServer, resta
 			defer w.Close()
 		}
 	}
-	p, err := Start(spec, stdio)
+	p, err := Start(spec, stdio, hooks)
 	// The container holds its own copies: the log ends when it exits.
 	for _, f := range closers {
 		f.Close()

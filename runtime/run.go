@@ -28,6 +28,15 @@ type Process struct {
 	cmd    *exec.Cmd
 	master *os.File
 	sigs   chan os.Signal
+	net    io.Closer // the container's network, torn down when it exits
+}
+
+// Hooks are what the caller adds to a container's start.
+type Hooks struct {
+	// Network attaches the network to the new namespaces of the container
+	// whose first process is pid, before its command runs; the closer is
+	// called once the container has exited.
+	Network func(pid int) (io.Closer, error)
 }
 
 // Pid is the host-side pid of the container's first process.
@@ -40,7 +49,7 @@ const cloneFlags = unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWUTS | un
 // Start runs the init step in new namespaces and returns once the command
 // has been exec'd, or with the init step's error (an *ExitError carrying
 // podman's code when the command could not be run).
-func Start(spec *Spec, stdio Stdio) (*Process, error) {
+func Start(spec *Spec, stdio Stdio, hooks Hooks) (*Process, error) {
 	// Its own session: the terminal's ^C reaches rpod, which forwards it
 	// once, as podman's sig-proxy does. Pdeathsig: a container never
 	// outlives the rpod that runs it in the foreground.
@@ -48,13 +57,13 @@ func Start(spec *Spec, stdio Stdio) (*Process, error) {
 	if err := userNamespace(spec, attr); err != nil {
 		return nil, err
 	}
-	return startChild(initArg, "container", nil, attr, spec, stdio)
+	return startChild(initArg, "container", nil, attr, spec, stdio, hooks)
 }
 
 // startChild re-executes rpod as a child step (the init step, or exec's),
 // hands it spec over a socket on its fd 3, and returns once the step has
 // exec'd the command, or with the error the step sent back.
-func startChild(arg, what string, env []string, attr *syscall.SysProcAttr, spec *Spec, stdio Stdio) (*Process, error) {
+func startChild(arg, what string, env []string, attr *syscall.SysProcAttr, spec *Spec, stdio Stdio, hooks Hooks) (*Process, error) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("sync socket: %w", err)
@@ -98,6 +107,13 @@ func startChild(arg, what string, env []string, attr *syscall.SysProcAttr, spec 
 		return nil, fmt.Errorf("start %s: %w", what, err)
 	}
 	p := &Process{cmd: cmd, sigs: sigs}
+	if hooks.Network != nil {
+		// The child waits for its spec: the network is there before its command runs.
+		if p.net, err = hooks.Network(cmd.Process.Pid); err != nil {
+			p.kill()
+			return nil, err
+		}
+	}
 	// A child that fails before it reads the spec has already put its
 	// reason on the socket: that says more than the failed write.
 	encErr := json.NewEncoder(parent).Encode(spec)
@@ -116,10 +132,18 @@ func (p *Process) kill() {
 	signal.Stop(p.sigs)
 	p.cmd.Process.Kill()
 	p.cmd.Wait()
+	p.closeNet()
 	if p.master != nil {
 		p.master.Close()
 	}
 	goruntime.UnlockOSThread()
+}
+
+func (p *Process) closeNet() {
+	if p.net != nil {
+		p.net.Close()
+		p.net = nil
+	}
 }
 
 // ExitError is a failure before the container's command ran, with the
@@ -198,6 +222,7 @@ func (p *Process) Wait(stdio Stdio) (int, error) {
 				unix.Kill(p.cmd.Process.Pid, sig)
 			}
 		case <-done:
+			p.closeNet()
 			copies.Wait()
 			if restore != nil {
 				restore()

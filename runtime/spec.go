@@ -46,6 +46,16 @@ type Spec struct {
 	GroupAdd []string `json:"groupAdd,omitempty"`
 	Init     bool     `json:"init,omitempty"`
 	InitPath string   `json:"initPath,omitempty"`
+
+	// Network: namespaces.go, netns.go. HostNet shares rpod's network
+	// namespace (--network host); NetNS is one to join (container:, ns:).
+	HostNet bool   `json:"hostNet,omitempty"`
+	NetNS   string `json:"netns,omitempty"`
+	// EtcFiles are container paths (/etc/hosts, /etc/resolv.conf,
+	// /etc/hostname) bound from the file of the same base name in EtcDir,
+	// the container's directory, where they are written at each start.
+	EtcFiles []string `json:"etcFiles,omitempty"`
+	EtcDir   string   `json:"etcDir,omitempty"`
 }
 
 // Exit codes that podman gives for failures before the command runs.

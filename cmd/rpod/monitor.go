@@ -60,7 +60,12 @@ func newMonitorCmd() *cobra.Command {
 				tell(err)
 				return err
 			}
-			c.Monitor(tell)
+			hooks, err := networkHooks(c)
+			if err != nil {
+				tell(err)
+				return err
+			}
+			c.Monitor(tell, hooks)
 			if c.AutoRemove && c.Remove(true) == nil {
 				removeAnonymousVolumes(c) // as podman's --rm
 			}

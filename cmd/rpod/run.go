@@ -42,6 +42,8 @@ type runFlags struct {
 	identityFlags        // runidentity.go
 	lifecycleFlags       // runlifecycle.go
 	logFlags             // runlog.go
+	netFlags             // runnet.go
+	portFlags            // runports.go
 }
 
 func newRunCmd() *cobra.Command {
@@ -90,6 +92,8 @@ func addContainerFlags(cmd *cobra.Command, f *runFlags) {
 	f.identityFlags.add(fl)
 	f.lifecycleFlags.add(fl)
 	f.logFlags.add(fl)
+	f.netFlags.add(fl)
+	f.portFlags.add(fl)
 }
 
 // splitCommand is the container's entrypoint and command: the image's,
@@ -168,7 +172,7 @@ func buildSpec(f *runFlags, ic image.Config, args []string) (runtime.Spec, error
 	}
 	spec := runtime.Spec{Args: argv, Env: env, Cwd: cwd, User: user, Hostname: f.hostname, Terminal: f.tty, Seccomp: true,
 		Mounts: mounts, ReadOnly: f.readOnly}
-	for _, apply := range []func(*runtime.Spec) error{f.applySecurity, f.applyLimits, f.applyIdentity} {
+	for _, apply := range []func(*runtime.Spec) error{f.applySecurity, f.applyLimits, f.applyIdentity, f.applyNet} {
 		if err := apply(&spec); err != nil {
 			return runtime.Spec{}, err
 		}
@@ -357,6 +361,11 @@ func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []s
 	if _, err := parseLogFlags(f.logDriver, f.logOpts); err != nil {
 		return nil, err
 	}
+	if ncfg, err := f.networkConfig(image.Config{}); err != nil {
+		return nil, err
+	} else if err := f.applyPorts(ncfg, image.Config{}); err != nil {
+		return nil, err
+	}
 	img, err := findImage(cmd, imageName, f.pull)
 	if err != nil {
 		return nil, err
@@ -383,6 +392,13 @@ func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []s
 	if err != nil {
 		return nil, err
 	}
+	ncfg, err := f.networkConfig(ic)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.applyPorts(ncfg, ic); err != nil {
+		return nil, err
+	}
 	uc, err := userConfig(f)
 	if err != nil {
 		return nil, err
@@ -400,6 +416,10 @@ func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []s
 	}
 	c, err := runtime.Create(g.store, cfg)
 	if err != nil {
+		return nil, err
+	}
+	if err := storeNetwork(c, ncfg); err != nil {
+		c.Remove(true)
 		return nil, err
 	}
 	if err := prepareVolumes(c); err != nil {
@@ -448,12 +468,19 @@ func startAndWait(c *runtime.Container, f *runFlags) (int, error) {
 	defer c.Unmount()
 	spec := c.Spec
 	spec.Rootfs = rootfs
+	if spec.EtcDir, err = c.Directory(); err != nil {
+		return runtime.ExitRpodError, err
+	}
+	hooks, err := networkHooks(c)
+	if err != nil {
+		return runtime.ExitRpodError, err
+	}
 	stdio := runtime.Stdio{Out: os.Stdout, Err: os.Stderr}
 	if f.interactive {
 		stdio.In = os.Stdin
 	}
 	started := time.Now()
-	p, err := runtime.Start(&spec, stdio)
+	p, err := runtime.Start(&spec, stdio, hooks)
 	if err != nil {
 		code := runtime.ExitRpodError
 		var ee *runtime.ExitError
