@@ -18,12 +18,10 @@ import (
 	"math/rand"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/rpod/rpod/bench/internal/world"
@@ -51,20 +49,11 @@ func mainCode() int {
 		fmt.Fprintln(os.Stderr, "bench: -n and -count must be at least 1")
 		return 2
 	}
-	if msg := world.RefuseRoot(); msg != "" {
-		fmt.Fprintln(os.Stderr, msg)
-		return 2
+	ctx, w, end, code := world.Begin(*keep)
+	if code != 0 {
+		return code
 	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	defer stop()
-
-	w, err := world.Create()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		return 1
-	}
-	defer w.Close(*keep)
+	defer end()
 
 	refs, err := setup(ctx, w, *rpodFlag, *count, *seed)
 	if err != nil {

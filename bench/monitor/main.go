@@ -16,12 +16,9 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/rpod/rpod/bench/internal/world"
@@ -43,20 +40,11 @@ func mainCode() int {
 		fmt.Fprintln(os.Stderr, "bench: -count must be at least 1")
 		return 2
 	}
-	if msg := world.RefuseRoot(); msg != "" {
-		fmt.Fprintln(os.Stderr, msg)
-		return 2
+	ctx, w, end, code := world.Begin(*keep)
+	if code != 0 {
+		return code
 	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	defer stop()
-
-	w, err := world.Create()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		return 1
-	}
-	defer w.Close(*keep)
+	defer end()
 
 	if err := w.Setup(ctx, *rpodFlag); err != nil {
 		fmt.Fprintln(os.Stderr, "bench: setup:", err)

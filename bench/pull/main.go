@@ -21,9 +21,7 @@ import (
 	"io/fs"
 	"math/rand"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/rpod/rpod/bench/internal/world"
@@ -56,20 +54,11 @@ func mainCode() int {
 		fmt.Fprintln(os.Stderr, "bench: -n, -layers and -layer-size must be at least 1")
 		return 2
 	}
-	if msg := world.RefuseRoot(); msg != "" {
-		fmt.Fprintln(os.Stderr, msg)
-		return 2
+	ctx, w, end, code := world.Begin(*keep)
+	if code != 0 {
+		return code
 	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	defer stop()
-
-	w, err := world.Create()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		return 1
-	}
-	defer w.Close(*keep)
+	defer end()
 
 	img, err := setup(ctx, w, *rpodFlag, *layers, *layerSize, *seed)
 	if err != nil {

@@ -20,10 +20,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/rpod/rpod/bench/internal/world"
 )
@@ -44,20 +42,11 @@ func mainCode() int {
 		fmt.Fprintln(os.Stderr, "bench: -n must be at least 1")
 		return 2
 	}
-	if msg := world.RefuseRoot(); msg != "" {
-		fmt.Fprintln(os.Stderr, msg)
-		return 2
+	ctx, w, end, code := world.Begin(*keep)
+	if code != 0 {
+		return code
 	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	defer stop()
-
-	w, err := world.Create()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		return 1
-	}
-	defer w.Close(*keep)
+	defer end()
 
 	if err := setup(ctx, w, *rpodFlag); err != nil {
 		fmt.Fprintln(os.Stderr, "bench: setup:", err)

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -42,6 +43,25 @@ func RefuseRoot() string {
 	return "bench: refusing to run as root: the benchmark measures rootless containers. " +
 		"Run `bash bench/run.sh` (as root it builds the binaries and runs this program as an unprivileged user), " +
 		"or run this program as an ordinary user with subordinate ids in /etc/subuid and /etc/subgid."
+}
+
+// Begin is how every benchmark starts: it refuses root, catches interrupts
+// (ctx ends on one) and creates the world. end closes the world, keeping its
+// directory if keep is set. A nonzero code is the exit code, the reason
+// already printed.
+func Begin(keep bool) (ctx context.Context, w *World, end func(), code int) {
+	if msg := RefuseRoot(); msg != "" {
+		fmt.Fprintln(os.Stderr, msg)
+		return nil, nil, nil, 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	w, err := Create()
+	if err != nil {
+		stop()
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		return nil, nil, nil, 1
+	}
+	return ctx, w, func() { w.Close(keep); stop() }, 0
 }
 
 // Create makes the world's temporary directory under $TMPDIR; Setup fills it.
