@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	goruntime "runtime"
+	"sort"
 	"strings"
 
 	"go.podman.io/image/v5/copy"
@@ -372,6 +373,8 @@ type Config struct {
 	WorkingDir string   `json:"WorkingDir,omitempty"`
 	User       string   `json:"User,omitempty"`
 	StopSignal string   `json:"StopSignal,omitempty"`
+	// ExposedPorts are the image's EXPOSE ports, "80/tcp", that -P publishes.
+	ExposedPorts []string `json:"ExposedPorts,omitempty"`
 }
 
 // ReadConfig reads the image's config from the store.
@@ -390,5 +393,11 @@ func ReadConfig(ctx context.Context, store cstorage.Store, img *cstorage.Image) 
 		return Config{}, fmt.Errorf("read image config %s: %w", img.ID[:12], err)
 	}
 	c := oci.Config
-	return Config{Env: c.Env, Entrypoint: c.Entrypoint, Cmd: c.Cmd, WorkingDir: c.WorkingDir, User: c.User, StopSignal: c.StopSignal}, nil
+	var exposed []string
+	for p := range c.ExposedPorts {
+		exposed = append(exposed, p)
+	}
+	sort.Strings(exposed)
+	return Config{Env: c.Env, Entrypoint: c.Entrypoint, Cmd: c.Cmd, WorkingDir: c.WorkingDir, User: c.User, StopSignal: c.StopSignal,
+		ExposedPorts: exposed}, nil
 }

@@ -253,6 +253,9 @@ func loopbackUp() error {
 	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
 		return fmt.Errorf("loopback flags: %w", err)
 	}
+	if ifr.Uint16()&unix.IFF_UP != 0 {
+		return nil // a shared network namespace (--network host, container:) is set up already
+	}
 	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
 	if err := unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr); err != nil {
 		return fmt.Errorf("bring loopback up: %w", err)

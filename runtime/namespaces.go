@@ -8,9 +8,13 @@ import (
 )
 
 // namespaceFlags are the clone flags of the container's new namespaces:
-// all of cloneFlags but those --pid/--ipc/--uts=host share.
+// all of cloneFlags but those --pid/--ipc/--uts=host share, and the
+// network namespace with --network host or one to join (container:, ns:).
 func namespaceFlags(s *Spec) uintptr {
 	flags := uintptr(cloneFlags)
+	if s.HostNet || s.NetNS != "" {
+		flags &^= unix.CLONE_NEWNET
+	}
 	if s.HostPID {
 		flags &^= unix.CLONE_NEWPID
 	}

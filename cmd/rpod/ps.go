@@ -13,6 +13,7 @@ import (
 	cstorage "go.podman.io/storage"
 
 	"github.com/rpod/rpod/image"
+	"github.com/rpod/rpod/netslirp"
 	"github.com/rpod/rpod/runtime"
 )
 
@@ -82,14 +83,26 @@ func (r psRow) Command() string {
 	}
 	return s
 }
-func (r psRow) Created() string           { return humanSince(r.c.Created) }
-func (r psRow) CreatedHuman() string      { return humanSince(r.c.Created) }
-func (r psRow) CreatedAt() string         { return r.c.Created.String() }
-func (r psRow) RunningFor() string        { return humanSince(r.c.Created) }
-func (r psRow) Status() string            { return psStatus(r.st) }
-func (r psRow) State() string             { return psStatus(r.st) }
-func (r psRow) Names() string             { return r.c.Name }
-func (r psRow) Ports() string             { return "" }
+func (r psRow) Created() string      { return humanSince(r.c.Created) }
+func (r psRow) CreatedHuman() string { return humanSince(r.c.Created) }
+func (r psRow) CreatedAt() string    { return r.c.Created.String() }
+func (r psRow) RunningFor() string   { return humanSince(r.c.Created) }
+func (r psRow) Status() string       { return psStatus(r.st) }
+func (r psRow) State() string        { return psStatus(r.st) }
+func (r psRow) Names() string        { return r.c.Name }
+func (r psRow) Ports() string {
+	cfg, err := loadNetwork(r.c)
+	if err != nil {
+		return ""
+	}
+	var known []netslirp.PortMapping
+	for _, p := range cfg.Ports {
+		if p.HostPort != 0 { // a random port not chosen yet: at its first start
+			known = append(known, p)
+		}
+	}
+	return netslirp.FormatPorts(known)
+}
 func (r psRow) Pid() int                  { return r.st.Pid }
 func (r psRow) ExitCode() int             { return r.st.ExitCode }
 func (r psRow) Exited() bool              { return r.st.Status == "exited" }

@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -15,16 +18,101 @@ import (
 )
 
 // netFlags are run and create's network flags.
-type netFlags struct{}
+type netFlags struct {
+	network    string
+	dns        []string
+	dnsSearch  []string
+	dnsOptions []string
+	addHosts   []string
+	noHosts    bool
+}
 
-func (f *netFlags) add(fl *pflag.FlagSet) {}
+func (f *netFlags) add(fl *pflag.FlagSet) {
+	fl.StringVar(&f.network, "network", "", "network mode: slirp4netns[:OPTIONS], pasta[:OPTIONS], embedded[:allow_host_loopback=true], none, host, container:NAME or ns:PATH (default: slirp4netns if installed, else pasta, else embedded)")
+	fl.StringVar(&f.network, "net", "", "alias of --network")
+	fl.StringSliceVar(&f.dns, "dns", nil, "DNS server of the container's /etc/resolv.conf (none: no resolv.conf)")
+	fl.StringSliceVar(&f.dnsSearch, "dns-search", nil, "DNS search domain of the container (.: none)")
+	fl.StringSliceVar(&f.dnsOptions, "dns-option", nil, "DNS option of the container's /etc/resolv.conf")
+	fl.StringArrayVar(&f.addHosts, "add-host", nil, "add HOST:IP to the container's /etc/hosts")
+	fl.BoolVar(&f.noHosts, "no-hosts", false, "leave the image's /etc/hosts alone")
+}
+
+// parseNetwork is --network with the default resolved: a container keeps
+// the backend it was created with.
+func (f *netFlags) parseNetwork() (*netslirp.Config, error) {
+	cfg, err := netslirp.ParseNetwork(f.network)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Mode == "" {
+		cfg.Mode = netslirp.DefaultMode()
+	}
+	shared := !cfg.OwnNetNS()
+	if shared && cfg.Backend() != netslirp.ModeHost && (len(f.dns) > 0 || len(f.dnsSearch) > 0 || len(f.dnsOptions) > 0 || len(f.addHosts) > 0) {
+		// As podman: the network's files are the other container's concern.
+		return nil, fmt.Errorf("conflicting options: --dns, --dns-search, --dns-option and --add-host cannot be used with --network %s", cfg.Backend())
+	}
+	return cfg, nil
+}
 
 // applyNet applies --network to the spec: what the init step must know.
-func (f *runFlags) applyNet(spec *runtime.Spec) error { return nil }
+func (f *runFlags) applyNet(spec *runtime.Spec) error {
+	cfg, err := f.networkConfig(image.Config{})
+	if err != nil {
+		return err
+	}
+	switch backend, arg, _ := strings.Cut(cfg.Mode, ":"); backend {
+	case netslirp.ModeHost:
+		spec.HostNet = true
+		if spec.Hostname == "" {
+			spec.Hostname, _ = os.Hostname() // podman's default with the host's network
+		}
+	case "ns":
+		spec.NetNS = arg
+	case "container":
+		store, err := openStore()
+		if err != nil {
+			return err
+		}
+		other, err := runtime.Load(store, arg)
+		if err != nil {
+			return fmt.Errorf("--network container:%s: %w", arg, err)
+		}
+		if spec.NetNS, err = runtime.NetNSOf(other); err != nil {
+			return err
+		}
+	}
+	spec.EtcFiles = cfg.EtcFiles()
+	return nil
+}
 
 // networkConfig is the container's network as the flags and image describe it.
 func (f *runFlags) networkConfig(ic image.Config) (*netslirp.Config, error) {
-	return &netslirp.Config{}, nil
+	cfg, err := f.parseNetwork()
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range f.dns {
+		if d == "none" && len(f.dns) == 1 {
+			break
+		}
+		if _, err := netip.ParseAddr(d); err != nil {
+			return nil, fmt.Errorf("invalid --dns %q: give an IP address, or none for no /etc/resolv.conf", d)
+		}
+	}
+	for _, h := range f.addHosts {
+		if _, _, err := netslirp.ParseAddHost(h); err != nil {
+			return nil, err
+		}
+	}
+	for _, d := range f.dnsSearch {
+		if d == "" || strings.ContainsAny(d, " \t\n") {
+			return nil, fmt.Errorf("invalid --dns-search %q", d)
+		}
+	}
+	cfg.DNS, cfg.DNSSearch, cfg.DNSOptions = f.dns, f.dnsSearch, f.dnsOptions
+	cfg.AddHosts, cfg.NoHosts = f.addHosts, f.noHosts
+	return cfg, nil
 }
 
 // networkFile holds a container's netslirp.Config in its directory.
@@ -68,5 +156,49 @@ func loadNetwork(c *runtime.Container) (*netslirp.Config, error) {
 }
 
 // networkHooks are the start hooks that attach c's network: used by the
-// foreground run and the monitor at every start.
-func networkHooks(c *runtime.Container) (runtime.Hooks, error) { return runtime.Hooks{}, nil }
+// foreground run and the monitor at every start. The container's /etc
+// files are written first, with the addresses of its backend.
+func networkHooks(c *runtime.Container) (runtime.Hooks, error) {
+	cfg, err := loadNetwork(c)
+	if err != nil {
+		return runtime.Hooks{}, err
+	}
+	if len(c.Spec.EtcFiles) > 0 {
+		dir, err := c.Directory()
+		if err != nil {
+			return runtime.Hooks{}, err
+		}
+		if err := netslirp.WriteEtcFiles(dir, cfg, c.Name, c.Spec.Hostname); err != nil {
+			return runtime.Hooks{}, err
+		}
+		if err := runtime.EtcDirReachable(dir, c.Spec.UserNS); err != nil {
+			return runtime.Hooks{}, err
+		}
+	}
+	switch cfg.Backend() {
+	case netslirp.ModeNone, netslirp.ModeHost, "container", "ns":
+		return runtime.Hooks{}, nil // loopback only, or a network set up already
+	}
+	return runtime.Hooks{Network: func(pid int) (io.Closer, error) {
+		random := hasRandomPort(cfg)
+		cl, err := netslirp.Attach(cfg, pid)
+		if err == nil && random {
+			// publish chose the random host ports: rpod port shows them, and
+			// the container keeps them when it starts again.
+			err = storeNetwork(c, cfg)
+			if err != nil {
+				cl.Close()
+			}
+		}
+		return cl, err
+	}}, nil
+}
+
+func hasRandomPort(cfg *netslirp.Config) bool {
+	for _, p := range cfg.Ports {
+		if p.HostPort == 0 {
+			return true
+		}
+	}
+	return false
+}
