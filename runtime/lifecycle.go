@@ -3,11 +3,13 @@ package runtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"syscall"
 	"time"
 
+	cstorage "go.podman.io/storage"
 	"golang.org/x/sys/unix"
 
 	"github.com/rpod/rpod/internal/proc"
@@ -51,6 +53,9 @@ func (c *Container) Stop(timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout+10*time.Second)
 	defer cancel()
 	if _, err := c.Wait(ctx); err != nil {
+		if errors.Is(err, cstorage.ErrContainerUnknown) {
+			return nil // stopped, and removed by its --rm meanwhile
+		}
 		return fmt.Errorf("stop %s: %w", c.Name, err)
 	}
 	return nil

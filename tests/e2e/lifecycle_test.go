@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -137,4 +138,28 @@ func TestMonitorKilledIsReportedHonestly(t *testing.T) {
 	}
 	ok(t, env, "rm", "orphan")
 	ok(t, env, "run", "--rm", "busybox", "true")
+}
+
+// A foreground run --rm removes its container as soon as stop ends it:
+// stop still reports success, as podman's does.
+func TestStopForegroundRm(t *testing.T) {
+	env := newWorld(t)
+	ok(t, env, "pull", "-q", "busybox")
+	fg := exec.Command(rpodBin, "run", "--rm", "--name", "fg", "busybox", "sleep", "1000")
+	fg.Env = env
+	if err := fg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- fg.Wait() }()
+	waitUntil(t, "the foreground container to run", func() bool { return strings.Contains(psLine(t, env, "fg"), "Up") })
+	if out := ok(t, env, "stop", "-t", "1", "fg"); out != "fg\n" {
+		t.Errorf("stop printed %q", out)
+	}
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		fg.Process.Kill()
+		t.Fatal("the foreground rpod did not exit after stop")
+	}
 }
