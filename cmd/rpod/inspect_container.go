@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rpod/rpod/image"
+	"github.com/rpod/rpod/netslirp"
 	"github.com/rpod/rpod/runtime"
 )
 
@@ -41,6 +43,20 @@ type containerData struct {
 	LogPath         string             `json:"LogPath"`
 	Config          containerConfig    `json:"Config"`
 	HostConfig      containerHostConfg `json:"HostConfig"`
+	NetworkSettings networkSettings    `json:"NetworkSettings"`
+}
+
+// networkSettings is podman's NetworkSettings for what rpod has.
+type networkSettings struct {
+	IPAddress   string                   `json:"IPAddress"`
+	IPPrefixLen int                      `json:"IPPrefixLen"`
+	Gateway     string                   `json:"Gateway"`
+	Ports       map[string][]portBinding `json:"Ports"`
+}
+
+type portBinding struct {
+	HostIP   string `json:"HostIp"`
+	HostPort string `json:"HostPort"`
 }
 
 type containerState struct {
@@ -81,23 +97,25 @@ type containerConfig struct {
 }
 
 type containerHostConfg struct {
-	AutoRemove     bool              `json:"AutoRemove"`
-	RestartPolicy  restartPolicy     `json:"RestartPolicy"`
-	Privileged     bool              `json:"Privileged"`
-	CapAdd         []string          `json:"CapAdd"`
-	CapDrop        []string          `json:"CapDrop"`
-	SecurityOpt    []string          `json:"SecurityOpt"`
-	GroupAdd       []string          `json:"GroupAdd"`
-	Init           bool              `json:"Init"`
-	UsernsMode     string            `json:"UsernsMode"`
-	PidMode        string            `json:"PidMode"`
-	IpcMode        string            `json:"IpcMode"`
-	UTSMode        string            `json:"UTSMode"`
-	ShmSize        int64             `json:"ShmSize"`
-	Sysctls        map[string]string `json:"Sysctls"`
-	Ulimits        []inspectUlimit   `json:"Ulimits"`
-	Devices        []inspectDevice   `json:"Devices"`
-	ReadonlyRootfs bool              `json:"ReadonlyRootfs"`
+	AutoRemove     bool                     `json:"AutoRemove"`
+	RestartPolicy  restartPolicy            `json:"RestartPolicy"`
+	Privileged     bool                     `json:"Privileged"`
+	CapAdd         []string                 `json:"CapAdd"`
+	CapDrop        []string                 `json:"CapDrop"`
+	SecurityOpt    []string                 `json:"SecurityOpt"`
+	GroupAdd       []string                 `json:"GroupAdd"`
+	Init           bool                     `json:"Init"`
+	UsernsMode     string                   `json:"UsernsMode"`
+	PidMode        string                   `json:"PidMode"`
+	IpcMode        string                   `json:"IpcMode"`
+	UTSMode        string                   `json:"UTSMode"`
+	ShmSize        int64                    `json:"ShmSize"`
+	Sysctls        map[string]string        `json:"Sysctls"`
+	Ulimits        []inspectUlimit          `json:"Ulimits"`
+	Devices        []inspectDevice          `json:"Devices"`
+	ReadonlyRootfs bool                     `json:"ReadonlyRootfs"`
+	NetworkMode    string                   `json:"NetworkMode"`
+	PortBindings   map[string][]portBinding `json:"PortBindings"`
 }
 
 type restartPolicy struct {
@@ -249,6 +267,22 @@ func containerInspect(store cstorage.Store, c *runtime.Container, imageName stri
 		RestartCount: int(st.RestartCount),
 	}
 	d.Config.StopTimeout = uint(c.DefaultStopTimeout() / time.Second)
+	d.NetworkSettings.Ports = map[string][]portBinding{}
+	d.HostConfig.PortBindings = map[string][]portBinding{}
+	if ncfg, err := loadNetwork(c); err == nil {
+		d.HostConfig.NetworkMode = ncfg.Mode
+		if b := ncfg.Backend(); (b == netslirp.ModeEmbedded || b == netslirp.ModeSlirp4netns) && ncfg.Options["cidr"] == "" {
+			d.NetworkSettings.IPAddress, d.NetworkSettings.IPPrefixLen, d.NetworkSettings.Gateway = netslirp.EmbeddedContainerIP, 24, netslirp.EmbeddedGateway
+		}
+		for _, p := range ncfg.Ports {
+			key := fmt.Sprintf("%d/%s", p.ContainerPort, p.Protocol)
+			b := portBinding{HostIP: p.HostIP, HostPort: strconv.Itoa(int(p.HostPort))}
+			d.HostConfig.PortBindings[key] = append(d.HostConfig.PortBindings[key], b)
+			if st.Status == "running" && p.HostPort != 0 {
+				d.NetworkSettings.Ports[key] = append(d.NetworkSettings.Ports[key], b)
+			}
+		}
+	}
 	if d.Config.StopSignal == "" {
 		d.Config.StopSignal = "SIGTERM"
 	} else if sig, err := runtime.ParseSignal(d.Config.StopSignal); err == nil && unix.SignalName(sig) != "" {

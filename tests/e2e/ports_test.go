@@ -172,6 +172,11 @@ func TestPublishRandom(t *testing.T) {
 			if out := ok(t, baseEnv, "port", "-l", "8080"); out != fmt.Sprintf("0.0.0.0:%d\n", port) {
 				t.Errorf("rpod port -l 8080: %q", out)
 			}
+			// As podman's inspect shows it, for scripts.
+			f := `{{(index (index .NetworkSettings.Ports "8080/tcp") 0).HostPort}} {{.HostConfig.NetworkMode}} {{.NetworkSettings.IPAddress}}`
+			if out := ok(t, baseEnv, "inspect", "--format", f, tc.name); out != fmt.Sprintf("%d embedded 10.0.2.100\n", port) {
+				t.Errorf("inspect ports: %q", out)
+			}
 		})
 	}
 }
