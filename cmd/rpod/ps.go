@@ -271,13 +271,22 @@ type psJSON struct {
 	Pid        int               `json:"Pid"`
 	Pod        string            `json:"Pod"`
 	PodName    string            `json:"PodName"`
-	Ports      []string          `json:"Ports"`
+	Ports      []psPort          `json:"Ports"`
 	Restarts   int               `json:"Restarts"`
 	Size       *psSize           `json:"Size,omitempty"`
 	StartedAt  int64             `json:"StartedAt"`
 	State      string            `json:"State"`
 	Status     string            `json:"Status"`
 	Created    int64             `json:"Created"`
+}
+
+// psPort is one published port in podman's ps JSON.
+type psPort struct {
+	HostIP        string `json:"host_ip"`
+	ContainerPort uint16 `json:"container_port"`
+	HostPort      uint16 `json:"host_port"`
+	Range         uint16 `json:"range"`
+	Protocol      string `json:"protocol"`
 }
 
 type psSize struct {
@@ -292,11 +301,16 @@ func writePsJSON(w io.Writer, rows []psRow, size bool) error {
 			AutoRemove: r.c.AutoRemove, Command: nonNil(r.c.Spec.Args), CreatedAt: humanSince(r.c.Created),
 			Exited: r.st.Status == "exited", ExitCode: r.st.ExitCode, ID: r.c.ID, Image: r.image,
 			ImageID: r.c.ImageID, Labels: nonNilMap(r.c.Labels), Mounts: []string{}, Names: []string{r.c.Name},
-			Networks: []string{}, Pid: r.st.Pid, Ports: []string{}, State: r.st.Status, Status: psStatus(r.st),
+			Networks: []string{}, Pid: r.st.Pid, Ports: []psPort{}, State: r.st.Status, Status: psStatus(r.st),
 			Created: r.c.Created.Unix(),
 		}
 		if !r.st.FinishedAt.IsZero() {
 			j.ExitedAt = r.st.FinishedAt.Unix()
+		}
+		if cfg, err := loadNetwork(r.c); err == nil {
+			for _, p := range cfg.Ports {
+				j.Ports = append(j.Ports, psPort{HostIP: p.HostIP, ContainerPort: p.ContainerPort, HostPort: p.HostPort, Range: 1, Protocol: p.Protocol})
+			}
 		}
 		if !r.st.StartedAt.IsZero() {
 			j.StartedAt = r.st.StartedAt.Unix()

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -171,6 +172,19 @@ func TestPublishRandom(t *testing.T) {
 			waitFetch(t, port, tc.name+"\n")
 			if out := ok(t, baseEnv, "port", "-l", "8080"); out != fmt.Sprintf("0.0.0.0:%d\n", port) {
 				t.Errorf("rpod port -l 8080: %q", out)
+			}
+			if out := ok(t, baseEnv, "ps", "--filter", "name="+tc.name, "--format", "{{.Ports}}"); out != fmt.Sprintf("0.0.0.0:%d->8080/tcp\n", port) {
+				t.Errorf("ps PORTS: %q", out)
+			}
+			var js []struct {
+				Ports []struct {
+					HostPort      int `json:"host_port"`
+					ContainerPort int `json:"container_port"`
+				}
+			}
+			if err := json.Unmarshal([]byte(ok(t, baseEnv, "ps", "--filter", "name="+tc.name, "--format", "json")), &js); err != nil ||
+				len(js) != 1 || len(js[0].Ports) != 1 || js[0].Ports[0].HostPort != port || js[0].Ports[0].ContainerPort != 8080 {
+				t.Errorf("ps json ports: %+v %v", js, err)
 			}
 			// As podman's inspect shows it, for scripts.
 			f := `{{(index (index .NetworkSettings.Ports "8080/tcp") 0).HostPort}} {{.HostConfig.NetworkMode}} {{.NetworkSettings.IPAddress}}`
