@@ -83,6 +83,17 @@ func (f *runFlags) applyNet(spec *runtime.Spec) error {
 		}
 	}
 	spec.EtcFiles = cfg.EtcFiles()
+	if cfg.OwnNetNS() {
+		// podman's default_sysctls: ping without CAP_NET_RAW, through ICMP
+		// datagram sockets, in a namespace of the container's own.
+		const ping = "net.ipv4.ping_group_range"
+		if _, set := spec.Sysctls[ping]; !set {
+			if spec.Sysctls == nil {
+				spec.Sysctls = map[string]string{}
+			}
+			spec.Sysctls[ping] = "0 0"
+		}
+	}
 	return nil
 }
 

@@ -314,3 +314,21 @@ func TestNetworkErrors(t *testing.T) {
 	wantError(t, run(noHelpers, nil, "run", "--rm", "--network", "pasta", "busybox", "true"), 125, "apt install passt")
 	wantError(t, run(noHelpers, nil, "run", "--rm", "--network", "slirp4netns", "busybox", "true"), 125, "apt install slirp4netns")
 }
+
+// As podman's default_sysctls: ICMP datagram sockets for the container's
+// users in a network namespace of its own, unless the user says otherwise.
+func TestNetworkPingGroupRange(t *testing.T) {
+	if out := ok(t, baseEnv, "run", "--rm", "busybox", "cat", "/proc/sys/net/ipv4/ping_group_range"); strings.Join(strings.Fields(out), " ") != "0 0" {
+		t.Errorf("default ping_group_range: %q", out)
+	}
+	// "1 0" (nobody) reads back as the overflow gid pair in a user namespace.
+	out := ok(t, baseEnv, "run", "--rm", "--sysctl", "net.ipv4.ping_group_range=1 0", "busybox", "cat", "/proc/sys/net/ipv4/ping_group_range")
+	if strings.Join(strings.Fields(out), " ") == "0 0" {
+		t.Errorf("--sysctl ping_group_range=1 0 was overridden: %q", out)
+	}
+	// The host's, read from rpod's user namespace as the container would.
+	host := ok(t, baseEnv, "unshare", "cat", "/proc/sys/net/ipv4/ping_group_range")
+	if out := ok(t, baseEnv, "run", "--rm", "--network", "host", "busybox", "cat", "/proc/sys/net/ipv4/ping_group_range"); out != host {
+		t.Errorf("--network host: ping_group_range %q, the host's %q", out, host)
+	}
+}
