@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs rpod's benchmarks (bench/startup, bench/pull, bench/images,
-# bench/monitor) as an unprivileged user.
+# bench/monitor, bench/network) as an unprivileged user.
 #
-#   bash bench/run.sh [startup|pull|images|monitor|all] [flags of the benchmark program]
+#   bash bench/run.sh [startup|pull|images|monitor|network|all] [flags of the benchmark program]
 #
-# The default is all: the four programs one after the other, each given the
+# The default is all: the five programs one after the other, each given the
 # same flags. As root: builds rpod and the benchmarks, installs the missing
 # Debian packages they need, makes sure the unprivileged user (RPOD_BENCH_USER,
 # default rpodtest) exists with subordinate ids, and runs the benchmarks as
@@ -15,14 +15,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tags="exclude_graphdriver_btrfs containers_image_openpgp"
 user="${RPOD_BENCH_USER:-rpodtest}"
-packages=(podman runc bubblewrap uidmap docker-registry busybox-static time skopeo)
+packages=(podman runc bubblewrap uidmap docker-registry busybox-static time skopeo iperf3 slirp4netns passt)
 
 case "${1:-all}" in
-startup | pull | images | monitor) benches=("$1"); shift ;;
-all) benches=(startup pull images monitor); shift || true ;;
--*) benches=(startup pull images monitor) ;;
+startup | pull | images | monitor | network) benches=("$1"); shift ;;
+all) benches=(startup pull images monitor network); shift || true ;;
+-*) benches=(startup pull images monitor network) ;;
 *)
-	echo "bench: unknown benchmark '$1': want startup, pull, images, monitor or all" >&2
+	echo "bench: unknown benchmark '$1': want startup, pull, images, monitor, network or all" >&2
 	exit 2
 	;;
 esac

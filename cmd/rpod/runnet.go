@@ -28,7 +28,7 @@ type netFlags struct {
 }
 
 func (f *netFlags) add(fl *pflag.FlagSet) {
-	fl.StringVar(&f.network, "network", "", "network mode: slirp4netns[:OPTIONS], pasta[:OPTIONS], embedded[:allow_host_loopback=true], none, host, container:NAME or ns:PATH (default: slirp4netns if installed, else pasta, else embedded)")
+	fl.StringVar(&f.network, "network", "", "network mode: slirp4netns[:OPTIONS], pasta[:OPTIONS], embedded[:allow_host_loopback=true], none, host, container:NAME or ns:PATH (default: embedded, rpod's own user-mode stack)")
 	fl.StringVar(&f.network, "net", "", "alias of --network")
 	fl.StringSliceVar(&f.dns, "dns", nil, "DNS server of the container's /etc/resolv.conf (none: no resolv.conf)")
 	fl.StringSliceVar(&f.dnsSearch, "dns-search", nil, "DNS search domain of the container (.: none)")
