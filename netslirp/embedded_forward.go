@@ -55,30 +55,22 @@ func (n *embeddedNet) translate(a tcpip.Address) (netip.Addr, bool) {
 	return ip, true
 }
 
-var embHostIPOnce struct {
-	once sync.Once
-	addr netip.Addr
-}
-
-// embHostIP is the host's first global IPv4 address (invalid if none).
-func embHostIP() netip.Addr {
-	embHostIPOnce.once.Do(func() {
-		addrs, err := net.InterfaceAddrs()
-		if err != nil {
-			return
-		}
-		for _, a := range addrs {
-			if p, err := netip.ParsePrefix(a.String()); err == nil {
-				ip := p.Addr()
-				if ip.Is4() && ip.IsGlobalUnicast() {
-					embHostIPOnce.addr = ip
-					return
-				}
+// embHostIP is the host's first global IPv4 address (invalid if none),
+// looked up once per process.
+var embHostIP = sync.OnceValue(func() netip.Addr {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return netip.Addr{}
+	}
+	for _, a := range addrs {
+		if p, err := netip.ParsePrefix(a.String()); err == nil {
+			if ip := p.Addr(); ip.Is4() && ip.IsGlobalUnicast() {
+				return ip
 			}
 		}
-	})
-	return embHostIPOnce.addr
-}
+	}
+	return netip.Addr{}
+})
 
 // forwardTCP dials the destination from the host and only then accepts the
 // container's connection, so that a refused dial is a reset in the container.

@@ -183,6 +183,16 @@ func (c *Config) OwnNetNS() bool {
 	return false
 }
 
+// NoStack reports whether the container's network needs no stack of rpod's:
+// loopback only, or a namespace someone else set up; nothing to publish from.
+func (c *Config) NoStack() bool {
+	switch c.Backend() {
+	case ModeNone, ModeHost, "container", "ns":
+		return true
+	}
+	return false
+}
+
 // lookPath is exec.LookPath, a variable for tests.
 var lookPath = exec.LookPath
 
@@ -204,6 +214,9 @@ func helperPath(name, pkg string) (string, error) {
 // Attach connects the network namespace of process pid to cfg's backend
 // and publishes cfg's ports; Close tears both down.
 func Attach(cfg *Config, pid int) (io.Closer, error) {
+	if cfg.NoStack() {
+		return nopCloser{}, nil
+	}
 	var stack io.Closer
 	var err error
 	switch cfg.Backend() {
@@ -213,8 +226,6 @@ func Attach(cfg *Config, pid int) (io.Closer, error) {
 		stack, err = attachPasta(cfg, pid)
 	case ModeEmbedded:
 		stack, err = attachEmbedded(cfg, pid)
-	case ModeNone, ModeHost, "container", "ns":
-		return nopCloser{}, nil
 	default:
 		return nil, fmt.Errorf("unknown network mode %q: recreate the container", cfg.Mode)
 	}

@@ -84,17 +84,6 @@ func TestParsePublish(t *testing.T) {
 }
 
 func TestMergePorts(t *testing.T) {
-	parse := func(specs ...string) []PortMapping {
-		var out []PortMapping
-		for _, s := range specs {
-			m, err := ParsePublish(s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, m...)
-		}
-		return out
-	}
 	for _, tc := range []struct {
 		in  []string
 		n   int
@@ -109,7 +98,7 @@ func TestMergePorts(t *testing.T) {
 		{in: []string{"127.0.0.1:8080:80", "8080:81"}, err: "host port 8080"},
 		{in: []string{"1000-2000:2000-3000", "1999-2999:3001-4001"}, err: "host port 1999"},
 	} {
-		got, err := MergePorts(parse(tc.in...))
+		got, err := MergePorts(parseAll(t, tc.in...))
 		if tc.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.err) {
 				t.Errorf("MergePorts(%q) = %v; want error with %q", tc.in, err, tc.err)
@@ -178,17 +167,6 @@ func FuzzParsePublish(f *testing.F) {
 func itoa(n uint16) string { return strconv.Itoa(int(n)) }
 
 func TestFormatPorts(t *testing.T) {
-	parse := func(specs ...string) []PortMapping {
-		var out []PortMapping
-		for _, s := range specs {
-			m, err := ParsePublish(s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, m...)
-		}
-		return out
-	}
 	for _, tc := range []struct {
 		in   []string
 		want string
@@ -200,8 +178,22 @@ func TestFormatPorts(t *testing.T) {
 		{[]string{"8080:80", "8081:81/udp"}, "0.0.0.0:8080->80/tcp, 0.0.0.0:8081->81/udp"},
 		{[]string{"[::1]:8080:80"}, "[::1]:8080->80/tcp"},
 	} {
-		if got := FormatPorts(parse(tc.in...)); got != tc.want {
+		if got := FormatPorts(parseAll(t, tc.in...)); got != tc.want {
 			t.Errorf("FormatPorts(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
+}
+
+// parseAll is the mappings of every --publish spec, failing t on an invalid one.
+func parseAll(t *testing.T, specs ...string) []PortMapping {
+	t.Helper()
+	var out []PortMapping
+	for _, s := range specs {
+		m, err := ParsePublish(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, m...)
+	}
+	return out
 }

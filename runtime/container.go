@@ -150,13 +150,7 @@ func List(store cstorage.Store) ([]*Container, error) {
 	return out, nil
 }
 
-func (c *Container) statePath() (string, error) {
-	dir, err := c.store.ContainerDirectory(c.ID)
-	if err != nil {
-		return "", fmt.Errorf("container directory: %w", err)
-	}
-	return filepath.Join(dir, "state.json"), nil
-}
+func (c *Container) statePath() (string, error) { return c.file("state.json") }
 
 // Directory is the container's own directory in the store, for its log,
 // state and the files rpod writes for it.
@@ -168,6 +162,15 @@ func (c *Container) Directory() (string, error) {
 	return dir, nil
 }
 
+// file is the path of name in the container's directory.
+func (c *Container) file(name string) (string, error) {
+	dir, err := c.Directory()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, name), nil
+}
+
 // LogPath is where the container's output is logged (podman's k8s-file format).
 func (c *Container) LogPath() (string, error) {
 	switch {
@@ -176,11 +179,7 @@ func (c *Container) LogPath() (string, error) {
 	case c.LogFile != "":
 		return c.LogFile, nil
 	}
-	dir, err := c.store.ContainerDirectory(c.ID)
-	if err != nil {
-		return "", fmt.Errorf("container directory: %w", err)
-	}
-	return filepath.Join(dir, "ctr.log"), nil
+	return c.file("ctr.log")
 }
 
 // Running reports whether the container's process is alive.

@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -141,12 +140,7 @@ func (c *Container) runOnce(spec *Spec, log *LogWriter, srv *attachServer, resta
 	}
 	if err != nil {
 		copies.Wait()
-		code := ExitRpodError
-		var ee *ExitError
-		if errors.As(err, &ee) {
-			code = ee.Code
-		}
-		return code, err
+		return ErrorCode(err), err
 	}
 	if master := p.master; master != nil {
 		// The monitor serves the terminal itself: Wait must not copy it.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -83,13 +82,7 @@ func restartDelay(n uint) time.Duration {
 // the monitor and `rpod stop` would otherwise race to rewrite the state.
 const stoppedFile = "stopped-by-user"
 
-func (c *Container) stoppedPath() (string, error) {
-	dir, err := c.store.ContainerDirectory(c.ID)
-	if err != nil {
-		return "", fmt.Errorf("container directory: %w", err)
-	}
-	return filepath.Join(dir, stoppedFile), nil
-}
+func (c *Container) stoppedPath() (string, error) { return c.file(stoppedFile) }
 
 // markStoppedByUser tells the monitor not to restart the container.
 func (c *Container) markStoppedByUser() {

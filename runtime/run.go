@@ -155,6 +155,15 @@ type ExitError struct {
 
 func (e *ExitError) Error() string { return e.Msg }
 
+// ErrorCode is the exit code podman gives err: an *ExitError's own, else ExitRpodError.
+func ErrorCode(err error) int {
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	return ExitRpodError
+}
+
 // readSync reads the init step's messages until exec closes the socket.
 func (p *Process) readSync(sock *os.File) error {
 	buf := make([]byte, 64<<10)

@@ -274,7 +274,7 @@ func (b *bench) hostToContainer(ctx context.Context, be *backend, withMem bool) 
 	argv = append(append(argv, b.mounts...), "busybox")
 	argv = append(argv, iperfInContainer("-s", "-p", strconv.Itoa(containerPort))...)
 	r.argv = shortArgv(argv)
-	before := procTable()
+	before := world.ProcTable()
 	if out, err := b.w.Output(ctx, argv[0], argv[1:]...); err != nil {
 		r.why = fmt.Sprintf("run -d: %v: %s", err, world.Tail(out, 400))
 		return r, nil

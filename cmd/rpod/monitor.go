@@ -41,21 +41,12 @@ func newMonitorCmd() *cobra.Command {
 				told = true
 				m := monitorMsg{}
 				if err != nil {
-					m = monitorMsg{Code: runtime.ExitRpodError, Msg: err.Error()}
-					var ee *runtime.ExitError
-					if errors.As(err, &ee) {
-						m.Code = ee.Code
-					}
+					m = monitorMsg{Code: runtime.ErrorCode(err), Msg: err.Error()}
 				}
 				json.NewEncoder(sync).Encode(m)
 				sync.Close()
 			}
-			store, err := openStore()
-			if err != nil {
-				tell(err)
-				return err
-			}
-			c, err := runtime.Load(store, args[0])
+			c, err := openContainer(args[0])
 			if err != nil {
 				tell(err)
 				return err
@@ -97,10 +88,10 @@ func spawnMonitor(c *runtime.Container) error {
 		args = append(args, "--storage-opt", o)
 	}
 	args = append(args, "__monitor", c.ID)
-	dir, err := g.store.ContainerDirectory(c.ID)
+	dir, err := c.Directory()
 	if err != nil {
 		w.Close()
-		return fmt.Errorf("container directory: %w", err)
+		return err
 	}
 	// The monitor's own complaints, for when it dies before reporting.
 	logPath := filepath.Join(dir, "monitor.log")

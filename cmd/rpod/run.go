@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"cmp"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -119,28 +118,28 @@ func splitCommand(f *runFlags, ic image.Config, args []string) (ep, command []st
 
 // buildSpec merges the image config with the flags, as podman does.
 func buildSpec(f *runFlags, ic image.Config, args []string) (runtime.Spec, error) {
-	ep, command, err := splitCommand(f, ic, args)
+	spec, err := flagSpec(f, args)
 	if err != nil {
 		return runtime.Spec{}, err
 	}
-	argv := append(append([]string{}, ep...), command...)
-	env := []string{}
-	if !hasKey(ic.Env, "PATH") {
-		env = append(env, "PATH="+runtime.DefaultPath)
+	return withImage(spec, f, ic, args)
+}
+
+// flagSpec is the spec the flags alone make, checked: create builds it
+// before a pull, and withImage adds the image's part, so that the profile
+// compile, --init's search and the files the flags name are done once.
+// Its Env holds the flags' variables only.
+func flagSpec(f *runFlags, args []string) (runtime.Spec, error) {
+	if _, _, err := splitCommand(f, image.Config{}, args); err != nil {
+		return runtime.Spec{}, err
 	}
-	env = append(env, ic.Env...)
-	env = append(env, "container=rpod")
-	if f.tty {
-		env = append(env, "TERM=xterm")
-	}
+	var env []string
 	for _, file := range f.envFiles {
 		kvs, err := readEnvFileFlag(file)
 		if err != nil {
 			return runtime.Spec{}, err
 		}
-		for _, kv := range kvs {
-			env = setEnv(env, kv)
-		}
+		env = append(env, kvs...)
 	}
 	for _, e := range f.env {
 		if !strings.Contains(e, "=") {
@@ -153,24 +152,16 @@ func buildSpec(f *runFlags, ic image.Config, args []string) (runtime.Spec, error
 		if strings.HasPrefix(e, "=") {
 			return runtime.Spec{}, fmt.Errorf("invalid environment variable %q: the name is empty", e)
 		}
-		env = setEnv(env, e)
+		env = append(env, e)
 	}
-	cwd := ic.WorkingDir
-	if f.workdir != "" {
-		if !strings.HasPrefix(f.workdir, "/") {
-			return runtime.Spec{}, fmt.Errorf("invalid --workdir %q: it must be an absolute path", f.workdir)
-		}
-		cwd = f.workdir
-	}
-	user := ic.User
-	if f.user != "" {
-		user = f.user
+	if f.workdir != "" && !strings.HasPrefix(f.workdir, "/") {
+		return runtime.Spec{}, fmt.Errorf("invalid --workdir %q: it must be an absolute path", f.workdir)
 	}
 	mounts, err := userMounts(f)
 	if err != nil {
 		return runtime.Spec{}, err
 	}
-	spec := runtime.Spec{Args: argv, Env: env, Cwd: cwd, User: user, Hostname: f.hostname, Terminal: f.tty, Seccomp: true,
+	spec := runtime.Spec{Env: env, Cwd: f.workdir, User: f.user, Hostname: f.hostname, Terminal: f.tty, Seccomp: true,
 		Mounts: mounts, ReadOnly: f.readOnly}
 	for _, apply := range []func(*runtime.Spec) error{f.applySecurity, f.applyLimits, f.applyIdentity, f.applyNet} {
 		if err := apply(&spec); err != nil {
@@ -180,6 +171,32 @@ func buildSpec(f *runFlags, ic image.Config, args []string) (runtime.Spec, error
 	if spec.HostUTS {
 		spec.Hostname, _ = os.Hostname() // what the container sees, for inspect
 	}
+	return spec, nil
+}
+
+// withImage adds the image's command, environment, working directory and
+// user to a flagSpec; the flags win.
+func withImage(spec runtime.Spec, f *runFlags, ic image.Config, args []string) (runtime.Spec, error) {
+	ep, command, err := splitCommand(f, ic, args)
+	if err != nil {
+		return runtime.Spec{}, err
+	}
+	spec.Args = append(append([]string{}, ep...), command...)
+	env := []string{}
+	if !hasKey(ic.Env, "PATH") {
+		env = append(env, "PATH="+runtime.DefaultPath)
+	}
+	env = append(env, ic.Env...)
+	env = append(env, "container=rpod")
+	if f.tty {
+		env = append(env, "TERM=xterm")
+	}
+	for _, kv := range spec.Env {
+		env = setEnv(env, kv)
+	}
+	spec.Env = env
+	spec.Cwd = cmp.Or(spec.Cwd, ic.WorkingDir)
+	spec.User = cmp.Or(spec.User, ic.User) // --user, or --userns=keep-id's
 	return spec, nil
 }
 
@@ -352,7 +369,8 @@ func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []s
 	if err := enter(); err != nil {
 		return nil, err
 	}
-	if _, err := buildSpec(f, image.Config{}, args); err != nil {
+	fspec, err := flagSpec(f, args)
+	if err != nil {
 		return nil, err
 	}
 	if err := f.applyLifecycle(&runtime.Config{}); err != nil {
@@ -388,7 +406,7 @@ func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []s
 	if err != nil {
 		return nil, err
 	}
-	spec, err := buildSpec(f, ic, args)
+	spec, err := withImage(fspec, f, ic, args)
 	if err != nil {
 		return nil, err
 	}
@@ -482,11 +500,7 @@ func startAndWait(c *runtime.Container, f *runFlags) (int, error) {
 	started := time.Now()
 	p, err := runtime.Start(&spec, stdio, hooks)
 	if err != nil {
-		code := runtime.ExitRpodError
-		var ee *runtime.ExitError
-		if errors.As(err, &ee) {
-			code = ee.Code
-		}
+		code := runtime.ErrorCode(err)
 		c.SetState(runtime.State{Status: "exited", ExitCode: code, StartedAt: started, FinishedAt: time.Now()})
 		return code, err
 	}

@@ -90,7 +90,7 @@ func parseLogFlags(driver string, opts []string) (logConfig, error) {
 			if v == "" {
 				return lc, fmt.Errorf("invalid log option %q: the value is empty", o)
 			}
-			lc.warnings = append(lc.warnings, fmt.Sprintf("--log-opt %s ignored: rpod's logs know max-size", o))
+			lc.warnings = append(lc.warnings, fmt.Sprintf("--log-opt %s ignored: rpod's logs take max-size and path", o))
 		}
 	}
 	return lc, nil

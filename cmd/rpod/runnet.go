@@ -145,7 +145,7 @@ func storeNetwork(c *runtime.Container, cfg *netslirp.Config) error {
 	return nil
 }
 
-// loadNetwork reads what saveNetwork recorded; a container created before
+// loadNetwork reads what storeNetwork recorded; a container created before
 // rpod had networking has none (loopback only).
 func loadNetwork(c *runtime.Container) (*netslirp.Config, error) {
 	dir, err := c.Directory()
@@ -166,14 +166,20 @@ func loadNetwork(c *runtime.Container) (*netslirp.Config, error) {
 	return &cfg, nil
 }
 
-// networkHooks are the start hooks that attach c's network: used by the
-// foreground run and the monitor at every start. The container's /etc
-// files are written first, with the addresses of its backend.
+// networkHooks are the start hooks that attach c's recorded network: used
+// by the foreground run and the monitor at every start.
 func networkHooks(c *runtime.Container) (runtime.Hooks, error) {
 	cfg, err := loadNetwork(c)
 	if err != nil {
 		return runtime.Hooks{}, err
 	}
+	return networkHooksFor(c, cfg)
+}
+
+// networkHooksFor are the start hooks that attach cfg, c's network, for a
+// caller that has it already. The container's /etc files are written
+// first, with the addresses of its backend.
+func networkHooksFor(c *runtime.Container, cfg *netslirp.Config) (runtime.Hooks, error) {
 	if len(c.Spec.EtcFiles) > 0 {
 		dir, err := c.Directory()
 		if err != nil {
@@ -186,9 +192,8 @@ func networkHooks(c *runtime.Container) (runtime.Hooks, error) {
 			return runtime.Hooks{}, err
 		}
 	}
-	switch cfg.Backend() {
-	case netslirp.ModeNone, netslirp.ModeHost, "container", "ns":
-		return runtime.Hooks{}, nil // loopback only, or a network set up already
+	if cfg.NoStack() {
+		return runtime.Hooks{}, nil
 	}
 	return runtime.Hooks{Network: func(pid int) (io.Closer, error) {
 		random := hasRandomPort(cfg)

@@ -29,16 +29,13 @@ func (f *runFlags) applyPorts(cfg *netslirp.Config, ic image.Config) error {
 	if err != nil {
 		return err
 	}
-	if len(ports) > 0 {
-		switch cfg.Backend() {
-		case netslirp.ModeNone, netslirp.ModeHost, "container", "ns":
-			// As podman: nothing of the container's own to publish from.
-			if !f.warned {
-				fmt.Fprintf(os.Stderr, "WARNING: port mappings have been discarded: --network %s has no network of its own to publish\n", cfg.Mode)
-				f.warned = true
-			}
-			ports = nil
+	if len(ports) > 0 && cfg.NoStack() {
+		// As podman: nothing of the container's own to publish from.
+		if !f.warned {
+			fmt.Fprintf(os.Stderr, "WARNING: port mappings have been discarded: --network %s has no network of its own to publish\n", cfg.Mode)
+			f.warned = true
 		}
+		ports = nil
 	}
 	cfg.Ports = ports
 	return nil

@@ -143,7 +143,8 @@ func applySecurityOpt(spec *runtime.Spec, o string, privileged bool) error {
 	return nil
 }
 
-// maxProfileSize bounds what rpod reads as a profile; podman's is 16 KiB.
+// maxProfileSize bounds what rpod reads as a profile; podman's own
+// default profile is 16 KiB.
 const maxProfileSize = 4 << 20
 
 // readSeccompProfile reads and checks a profile file, naming the file in

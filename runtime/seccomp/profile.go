@@ -154,14 +154,8 @@ func jsonError(data []byte, err error) error {
 }
 
 func (p *Profile) check() error {
-	if p.DefaultAction == "" {
-		return errors.New("defaultAction is missing")
-	}
-	if err := p.DefaultAction.check(); err != nil {
-		return fmt.Errorf("defaultAction: %w", err)
-	}
-	if err := checkErrno(p.DefaultErrnoRet); err != nil {
-		return fmt.Errorf("defaultErrnoRet: %w", err)
+	if err := checkAction(p.DefaultAction, p.DefaultErrnoRet, "defaultAction", "defaultErrnoRet"); err != nil {
+		return err
 	}
 	for _, a := range p.Architectures {
 		if !contains(knownArches, a) {
@@ -198,14 +192,8 @@ func (s *Syscall) check() error {
 			return errors.New("empty system call name")
 		}
 	}
-	if s.Action == "" {
-		return errors.New("action is missing")
-	}
-	if err := s.Action.check(); err != nil {
-		return fmt.Errorf("action: %w", err)
-	}
-	if err := checkErrno(s.ErrnoRet); err != nil {
-		return fmt.Errorf("errnoRet: %w", err)
+	if err := checkAction(s.Action, s.ErrnoRet, "action", "errnoRet"); err != nil {
+		return err
 	}
 	for j, a := range s.Args {
 		if a.Index > 5 {
@@ -252,6 +240,21 @@ func (a Action) check() error {
 			names[i] = string(x)
 		}
 		return fmt.Errorf("unknown action %q (want one of %s)", a, strings.Join(names, ", "))
+	}
+	return nil
+}
+
+// checkAction checks an action and the errno it returns, naming the
+// profile's fields in errors.
+func checkAction(a Action, errno *uint, actionField, errnoField string) error {
+	if a == "" {
+		return fmt.Errorf("%s is missing", actionField)
+	}
+	if err := a.check(); err != nil {
+		return fmt.Errorf("%s: %w", actionField, err)
+	}
+	if err := checkErrno(errno); err != nil {
+		return fmt.Errorf("%s: %w", errnoField, err)
 	}
 	return nil
 }

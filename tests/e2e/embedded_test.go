@@ -4,26 +4,10 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
 )
-
-// embServer serves body over HTTP on the host's loopback.
-func embServer(t *testing.T, body string) int {
-	t.Helper()
-	l, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, body)
-	})}
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 // embTFTP serves body as any file over TFTP (UDP) on the host's loopback,
 // answering from its own port: busybox has tftp but no nc -u.
@@ -50,7 +34,7 @@ func embTFTP(t *testing.T, body string) int {
 }
 
 func TestEmbeddedNetwork(t *testing.T) {
-	port := embServer(t, "hello from the host")
+	port := hostServer(t, "hello from the host")
 	udpPort := embTFTP(t, "hello over udp")
 	host, _ := os.Hostname()
 	hostAddrs, err := net.LookupHost(host)
@@ -84,7 +68,7 @@ ip route; ip addr show tap0; cat /etc/resolv.conf`, port, udpPort, host)
 }
 
 func TestEmbeddedNoHostLoopback(t *testing.T) {
-	port := embServer(t, "hello from the host")
+	port := hostServer(t, "hello from the host")
 	r := run(baseEnv, nil, "run", "--rm", "--network", "embedded", "busybox",
 		"timeout", "10", "wget", "-q", "-O", "-", fmt.Sprintf("http://host.containers.internal:%d/", port))
 	if r.Code == 0 || strings.Contains(r.Out, "hello") {
@@ -96,7 +80,7 @@ func TestEmbeddedNoHostLoopback(t *testing.T) {
 }
 
 func TestEmbeddedTwoContainers(t *testing.T) {
-	port := embServer(t, "shared")
+	port := hostServer(t, "shared")
 	name := func(i int) string { return fmt.Sprintf("emb-two-%d", i) }
 	for i := 0; i < 2; i++ {
 		ok(t, baseEnv, "run", "-d", "--name", name(i), "--network", "embedded:allow_host_loopback=true", "busybox", "sleep", "600")

@@ -2,8 +2,8 @@
 // local docker-registry, private HOME and XDG_* directories, a
 // registries.conf that makes the registry the only search registry, podman's
 // containers.conf, the rpod binary, and a teardown that removes the stores
-// and the pause processes. It also holds the timing, statistics and report
-// helpers the benchmarks share.
+// and the pause processes. It also holds the timing, statistics, report
+// and /proc reading helpers the benchmarks share.
 package world
 
 import (
@@ -264,12 +264,8 @@ func (w *World) teardown() {
 
 // killPidFile kills the process named in a pid file if it still runs as this user.
 func killPidFile(path string) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err != nil || pid <= 1 {
+	pid := ReadPidFile(path)
+	if pid <= 1 {
 		return
 	}
 	var st syscall.Stat_t
@@ -277,6 +273,20 @@ func killPidFile(path string) {
 		return
 	}
 	_ = syscall.Kill(pid, syscall.SIGKILL)
+}
+
+// ReadPidFile reads the first field of a pid file; 0 if there is none.
+func ReadPidFile(path string) int {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(data))
+	if len(f) == 0 {
+		return 0
+	}
+	pid, _ := strconv.Atoi(f[0])
+	return pid
 }
 
 // StoreDriver names the storage driver a store at graphroot holds layers of,
