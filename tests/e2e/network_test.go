@@ -28,16 +28,35 @@ func hostServer(t *testing.T, body string) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// netBackend is one external backend and how podman's options for it
-// allow the host's loopback.
+// netBackend is one backend and how its options allow the host's loopback.
 type netBackend struct {
 	name, loopback string
 	ip             string // the container's address, "" for the host's
+	helper         bool   // runs as a process of its own beside the monitor
 }
 
+// netBackends is every backend the suite runs: the external ones when
+// installed (available says).
 var netBackends = []netBackend{
-	{"slirp4netns", "slirp4netns:allow_host_loopback=true", "10.0.2.100"},
-	{"pasta", "pasta:--map-gw", ""},
+	{"embedded", "embedded:allow_host_loopback=true", "10.0.2.100", false},
+	{"slirp4netns", "slirp4netns:allow_host_loopback=true", "10.0.2.100", true},
+	{"pasta", "pasta:--map-gw", "", true},
+}
+
+// skipUnlessInstalled skips a backend whose helper is not on PATH.
+func (b netBackend) skipUnlessInstalled(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath(b.name); b.helper && err != nil {
+		t.Skipf("%s is not installed", b.name)
+	}
+}
+
+// helpers is how many helper processes the monitor has for b.
+func (b netBackend) helpers() int {
+	if b.helper {
+		return 1
+	}
+	return 0
 }
 
 // hostNameservers are the host's resolvers a container with its own
@@ -63,9 +82,7 @@ func TestNetworkBackends(t *testing.T) {
 	url := fmt.Sprintf("http://$(%s):%d/", lookup("host.containers.internal"), port)
 	for _, b := range netBackends {
 		t.Run(b.name, func(t *testing.T) {
-			if _, err := exec.LookPath(b.name); err != nil {
-				t.Skipf("%s is not installed", b.name)
-			}
+			b.skipUnlessInstalled(t)
 			name := "net-" + b.name
 			out := ok(t, baseEnv, "run", "--rm", "--name", name, "--hostname", "box", "--network", b.loopback, "busybox",
 				"sh", "-c", "timeout 10 wget -q -O - "+url+" 2>&1; echo; cat /etc/hosts /etc/resolv.conf /etc/hostname; ip route")
@@ -85,9 +102,9 @@ func TestNetworkBackends(t *testing.T) {
 				t.Errorf("/etc/hostname:\n%s", out)
 			}
 			switch b.name {
-			case "slirp4netns":
+			case "slirp4netns", "embedded":
 				if !strings.Contains(out, "nameserver 10.0.2.3\n") {
-					t.Errorf("resolv.conf does not name slirp4netns's DNS:\n%s", out)
+					t.Errorf("resolv.conf does not name the stack's DNS at 10.0.2.3:\n%s", out)
 				}
 			default:
 				for _, ns := range hostNameservers(t) {
@@ -166,9 +183,7 @@ func TestNetworkDetached(t *testing.T) {
 	env := newWorld(t)
 	for _, b := range netBackends {
 		t.Run(b.name, func(t *testing.T) {
-			if _, err := exec.LookPath(b.name); err != nil {
-				t.Skipf("%s is not installed", b.name)
-			}
+			b.skipUnlessInstalled(t)
 			name := "det-" + b.name
 			ok(t, env, "run", "-d", "--name", name, "--network", b.loopback, "busybox", "sleep", "1000")
 			url := fmt.Sprintf("http://$(%s):%d/", lookup("host.containers.internal"), port)
@@ -177,8 +192,8 @@ func TestNetworkDetached(t *testing.T) {
 			}
 			pid := strings.TrimSpace(ok(t, env, "inspect", "--format", "{{.State.Pid}}", name))
 			monitor := parentOf(t, pid)
-			if h := helpersOf(monitor); len(h) != 1 {
-				t.Errorf("helpers of the monitor: %v, want one %s", h, b.name)
+			if h := helpersOf(monitor); len(h) != b.helpers() {
+				t.Errorf("helpers of the monitor: %v, want %d", h, b.helpers())
 			}
 			ok(t, env, "restart", "-t", "0", name)
 			if out := ok(t, env, "exec", name, "sh", "-c", "timeout 10 wget -q -O - "+url); out != "detached" {
@@ -186,8 +201,8 @@ func TestNetworkDetached(t *testing.T) {
 			}
 			pid = strings.TrimSpace(ok(t, env, "inspect", "--format", "{{.State.Pid}}", name))
 			monitor = parentOf(t, pid)
-			if h := helpersOf(monitor); len(h) != 1 {
-				t.Errorf("helpers of the monitor after a restart: %v, want one %s", h, b.name)
+			if h := helpersOf(monitor); len(h) != b.helpers() {
+				t.Errorf("helpers of the monitor after a restart: %v, want %d", h, b.helpers())
 			}
 			ok(t, env, "rm", "-f", "-t", "0", name)
 			waitUntil(t, "the helper to stop with the container", func() bool { return len(helpersOf(monitor)) == 0 })

@@ -98,13 +98,10 @@ func TestPublishHTTP(t *testing.T) {
 
 // Every installed backend forwards -p through rpod's forwarder.
 func TestPublishBackends(t *testing.T) {
-	for _, b := range []string{"slirp4netns", "pasta", "embedded"} {
+	for _, nb := range netBackends {
+		b := nb.name
 		t.Run(b, func(t *testing.T) {
-			if b != "embedded" {
-				if _, err := exec.LookPath(b); err != nil {
-					t.Skipf("%s is not installed", b)
-				}
-			}
+			nb.skipUnlessInstalled(t)
 			port := freePort(t)
 			name := "pub-" + b
 			ok(t, baseEnv, append([]string{"run", "-d", "--name", name, "--network", b, "-p", fmt.Sprintf("127.0.0.1:%d:8080", port), "busybox"}, httpd("via-"+b)...)...)
@@ -240,48 +237,55 @@ func main() {
 	return bin
 }
 
+// Every backend forwards UDP through -p, one flow per client.
 func TestPublishUDP(t *testing.T) {
 	echo := udpEcho(t)
-	l, err := net.ListenPacket("udp", ":0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.LocalAddr().(*net.UDPAddr).Port
-	l.Close()
-	name := "pub-udp"
-	ok(t, baseEnv, "run", "-d", "--name", name, "-v", echo+":/udpecho:ro", "-p", fmt.Sprintf("%d:5353/udp", port), "busybox", "/udpecho", "5353")
-	defer run(baseEnv, nil, "rm", "-f", "-t", "0", name)
-	if out := ok(t, baseEnv, "port", name, "5353/udp"); out != fmt.Sprintf("0.0.0.0:%d\n", port) {
-		t.Errorf("rpod port 5353/udp: %q", out)
-	}
-	// Two clients: each gets its own answers.
-	for i := range 2 {
-		c, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		msg := fmt.Sprintf("datagram %d", i)
-		want := "echo " + msg
-		var got string
-		waitUntil(t, "a UDP echo through -p", func() bool {
-			c.Write([]byte(msg))
-			c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
-			buf := make([]byte, 1024)
-			n, err := c.Read(buf)
-			got = string(buf[:max(n, 0)])
-			return err == nil && got == want
+	for _, b := range netBackends {
+		t.Run(b.name, func(t *testing.T) {
+			b.skipUnlessInstalled(t)
+			l, err := net.ListenPacket("udp", ":0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			port := l.LocalAddr().(*net.UDPAddr).Port
+			l.Close()
+			name := "pub-udp-" + b.name
+			ok(t, baseEnv, "run", "-d", "--name", name, "--network", b.name, "-v", echo+":/udpecho:ro",
+				"-p", fmt.Sprintf("%d:5353/udp", port), "busybox", "/udpecho", "5353")
+			defer run(baseEnv, nil, "rm", "-f", "-t", "0", name)
+			if out := ok(t, baseEnv, "port", name, "5353/udp"); out != fmt.Sprintf("0.0.0.0:%d\n", port) {
+				t.Errorf("rpod port 5353/udp: %q", out)
+			}
+			// Two clients: each gets its own answers.
+			for i := range 2 {
+				c, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", port))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				msg := fmt.Sprintf("datagram %d", i)
+				want := "echo " + msg
+				var got string
+				waitUntil(t, "a UDP echo through -p", func() bool {
+					c.Write([]byte(msg))
+					c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+					buf := make([]byte, 1024)
+					n, err := c.Read(buf)
+					got = string(buf[:max(n, 0)])
+					return err == nil && got == want
+				})
+			}
+			ok(t, baseEnv, "rm", "-f", "-t", "0", name)
+			waitUntil(t, "the UDP host port to be free", func() bool {
+				l, err := net.ListenPacket("udp", fmt.Sprintf(":%d", port))
+				if err != nil {
+					return false
+				}
+				l.Close()
+				return true
+			})
 		})
 	}
-	ok(t, baseEnv, "rm", "-f", "-t", "0", name)
-	waitUntil(t, "the UDP host port to be free", func() bool {
-		l, err := net.ListenPacket("udp", fmt.Sprintf(":%d", port))
-		if err != nil {
-			return false
-		}
-		l.Close()
-		return true
-	})
 }
 
 func TestPublishErrors(t *testing.T) {
