@@ -21,18 +21,18 @@ import (
 // rootlesskit's child does. Nothing outlives rpod's process: a crashed
 // monitor takes its listeners with it.
 //
-// The container sees connections from 127.0.0.1, as with rootlesskit and
-// podman's rootlessport: the client's source address is not kept.
-// Keeping it would take IP_TRANSPARENT plus policy routing and netfilter
-// marks inside the container's netns, which a netns with loopback only,
-// or a backend's tap, does not route back to the proxy.
+// The container sees the client's address (ports_source.go: a transparent
+// socket and policy routing inside the netns), or 127.0.0.1 as with
+// rootlesskit and podman's rootlessport for a loopback client and wherever
+// that cannot be done.
 
 // portDialTimeout bounds a connect inside the container (a full accept queue).
 const portDialTimeout = 10 * time.Second
 
 type portForwarder struct {
 	ns      *nsSockets
-	closers []io.Closer // the host listeners
+	src     *sourceRoutes // nil: every connection from 127.0.0.1
+	closers []io.Closer   // the host listeners
 	serve   []func()
 
 	mu     sync.Mutex
@@ -50,6 +50,7 @@ func startForwarder(ports []PortMapping, pid int) (_ *portForwarder, err error) 
 		return nil, err
 	}
 	f := &portForwarder{ns: ns, conns: map[io.Closer]struct{}{}}
+	f.src = &sourceRoutes{ns: ns, pid: pid, udpPorts: udpContainerPorts(ports)}
 	saved := append([]PortMapping(nil), ports...)
 	defer func() {
 		if err != nil {
@@ -211,4 +212,17 @@ func (f *portForwarder) Close() error {
 	f.ns.close()
 	f.wg.Wait()
 	return nil
+}
+
+// udpContainerPorts is each published UDP container port once.
+func udpContainerPorts(ports []PortMapping) []uint16 {
+	var out []uint16
+	seen := map[uint16]bool{}
+	for _, p := range ports {
+		if p.Protocol == "udp" && !seen[p.ContainerPort] {
+			seen[p.ContainerPort] = true
+			out = append(out, p.ContainerPort)
+		}
+	}
+	return out
 }

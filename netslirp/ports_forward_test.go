@@ -19,7 +19,7 @@ import (
 // testNetns starts a process in a new network namespace with loopback up,
 // and returns its pid and a socket maker inside it. Root only: the
 // forwarder's own code paths are the same rootless, in the user namespace.
-func testNetns(t *testing.T) (int, *nsSockets) {
+func testNetns(t testing.TB) (int, *nsSockets) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to create a network namespace")
@@ -53,7 +53,7 @@ func testNetns(t *testing.T) (int, *nsSockets) {
 }
 
 // listenIn binds 127.0.0.1:0 inside the namespace: "tcp" or "udp".
-func listenIn(t *testing.T, ns *nsSockets, network string) (any, uint16) {
+func listenIn(t testing.TB, ns *nsSockets, network string) (any, uint16) {
 	t.Helper()
 	typ := unix.SOCK_STREAM
 	if network == "udp" {

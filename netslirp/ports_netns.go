@@ -89,10 +89,23 @@ func (s *nsSockets) socket(domain, typ int) (int, error) {
 
 // dial connects to addr from inside the namespace: "tcp" or "udp".
 func (s *nsSockets) dial(network string, addr netip.AddrPort, timeout time.Duration) (net.Conn, error) {
-	domain, sa := unix.AF_INET, unix.Sockaddr(&unix.SockaddrInet4{Port: int(addr.Port()), Addr: addr.Addr().As4()})
-	if addr.Addr().Is6() && !addr.Addr().Is4In6() {
-		domain, sa = unix.AF_INET6, &unix.SockaddrInet6{Port: int(addr.Port()), Addr: addr.Addr().As16()}
+	return s.dialFrom(network, netip.AddrPort{}, addr, timeout)
+}
+
+// sockaddrOf is addr as a sockaddr of its family (IPv4 for ::ffff:a.b.c.d).
+func sockaddrOf(addr netip.AddrPort) (int, unix.Sockaddr) {
+	if a := addr.Addr(); a.Is6() && !a.Is4In6() {
+		return unix.AF_INET6, &unix.SockaddrInet6{Port: int(addr.Port()), Addr: a.As16()}
 	}
+	return unix.AF_INET, &unix.SockaddrInet4{Port: int(addr.Port()), Addr: addr.Addr().Unmap().As4()}
+}
+
+// dialFrom is dial from the source address from, an address of the host
+// the namespace need not have (IP_TRANSPARENT): the container sees the
+// connection come from there. from and addr are of one family; a zero
+// from is dial.
+func (s *nsSockets) dialFrom(network string, from, addr netip.AddrPort, timeout time.Duration) (net.Conn, error) {
+	domain, sa := sockaddrOf(addr)
 	typ := unix.SOCK_STREAM
 	if network == "udp" {
 		typ = unix.SOCK_DGRAM
@@ -104,6 +117,14 @@ func (s *nsSockets) dial(network string, addr netip.AddrPort, timeout time.Durat
 	// Non-blocking: os.NewFile puts it in the runtime's poller.
 	f := os.NewFile(uintptr(fd), "netns-"+network)
 	defer f.Close() // FileConn holds a duplicate
+	if from.IsValid() {
+		if err := bindTransparent(fd, domain, from); err != nil {
+			return nil, &net.OpError{Op: "bind", Net: network, Addr: net.TCPAddrFromAddrPort(from), Err: err}
+		}
+		if typ == unix.SOCK_DGRAM {
+			return unconnectedUDP(f, addr)
+		}
+	}
 	if typ == unix.SOCK_DGRAM {
 		err = unix.Connect(fd, sa)
 	} else {

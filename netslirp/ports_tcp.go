@@ -35,7 +35,7 @@ func (f *portForwarder) forwardTCP(c *net.TCPConn, target netip.AddrPort) {
 		return
 	}
 	defer f.untrack(c)
-	inner, err := f.ns.dial("tcp", target, portDialTimeout)
+	inner, err := f.dialKeepingSource("tcp", c.RemoteAddr().(*net.TCPAddr).AddrPort(), target)
 	if err != nil {
 		// Nothing listens in the container: the client sees a reset, as
 		// it would connecting there directly.

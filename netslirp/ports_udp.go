@@ -18,9 +18,10 @@ const (
 
 // portUDPFlow is one host client's datagrams to and from the container, over a
 // socket of its own inside the container's netns (the container replies to
-// that socket, which tells the client apart).
+// that socket, which tells the client apart), bound to the client's address
+// when it can be (ports_source.go).
 type portUDPFlow struct {
-	inner *net.UDPConn
+	inner net.Conn     // a *net.UDPConn, or udpTo
 	last  atomic.Int64 // unix nanoseconds of the last datagram either way
 }
 
@@ -43,11 +44,11 @@ func (f *portForwarder) serveUDP(pc *net.UDPConn, target netip.AddrPort) {
 		if full {
 			return nil, nil // dropped, as a full conntrack table drops
 		}
-		c, err := f.ns.dial("udp", target, portDialTimeout)
+		c, err := f.dialKeepingSource("udp", from, target)
 		if err != nil {
 			return nil, err
 		}
-		fl = &portUDPFlow{inner: c.(*net.UDPConn)}
+		fl = &portUDPFlow{inner: c}
 		if !f.track(fl.inner) {
 			return nil, errForwarderClosed
 		}
