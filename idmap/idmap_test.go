@@ -308,7 +308,7 @@ func TestCheckHelper(t *testing.T) {
 	t.Run("missing", func(t *testing.T) {
 		t.Setenv("PATH", t.TempDir())
 		_, err := CheckHelper("newuidmap")
-		const want = "newuidmap not found in $PATH: install the uidmap package (sudo apt-get install uidmap)"
+		const want = "newuidmap not found in $PATH: install the uidmap package: " + FixInstallHelpers + " (rpod system check: newuidmap)"
 		if err == nil || err.Error() != want {
 			t.Errorf("err = %v, want %q", err, want)
 		}
@@ -317,7 +317,7 @@ func TestCheckHelper(t *testing.T) {
 	t.Run("not setuid", func(t *testing.T) {
 		p := fakeHelper(t, "newgidmap")
 		_, err := CheckHelper("newgidmap")
-		want := p + " is not setuid root and has no file capabilities: reinstall the uidmap package (sudo apt-get install --reinstall uidmap)"
+		want := p + " is not setuid root and has no file capabilities: " + FixHelperPrivilege(p) + " (rpod system check: newgidmap)"
 		if err == nil || err.Error() != want {
 			t.Errorf("err = %v, want %q", err, want)
 		}
@@ -492,10 +492,15 @@ func TestWriteMapsHelper(t *testing.T) {
 		if err == nil {
 			t.Fatal("newuidmap accepted a range the user does not own")
 		}
-		prefix := "newuidmap " + strconv.Itoa(pid) + " 0 " + strconv.Itoa(int(uid)) + " 1 1 4000000000 10: "
+		// The check that explains it replaces the helper's errno.
+		want := "uids 4000000000-4000000009 are not granted to "
 		msg := err.Error()
-		if !strings.HasPrefix(msg, prefix) || len(msg) == len(prefix) || strings.Contains(msg, "\n") {
-			t.Errorf("error %q: want one line starting with %q and the helper's message", msg, prefix)
+		if !strings.HasPrefix(msg, want) || !strings.HasSuffix(msg, "(rpod system check: subuid)") || strings.Contains(msg, "\n") {
+			t.Errorf("error %q: want one line starting with %q naming the subuid check", msg, want)
+		}
+		var ce *CheckError
+		if !errors.As(err, &ce) || !strings.HasPrefix(ce.Err.Error(), "newuidmap "+strconv.Itoa(pid)+" 0 "+strconv.Itoa(int(uid))+" 1 1 4000000000 10: ") {
+			t.Errorf("error does not wrap the helper's own: %#v", err)
 		}
 		var exitErr *exec.ExitError
 		if !errors.As(err, &exitErr) {

@@ -21,7 +21,7 @@ import (
 func CheckHelper(name string) (string, error) {
 	p, err := exec.LookPath(name)
 	if errors.Is(err, exec.ErrNotFound) {
-		return "", fmt.Errorf("%s not found in $PATH: install the uidmap package (sudo apt-get install uidmap)", name)
+		return "", &CheckError{Check: name, Found: name + " not found in $PATH", Fix: "install the uidmap package: " + FixInstallHelpers, Err: err}
 	}
 	if err != nil && !errors.Is(err, exec.ErrDot) {
 		return "", fmt.Errorf("looking up %s: %w", name, err)
@@ -37,13 +37,13 @@ func CheckHelper(name string) (string, error) {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	setuidRoot := ok && st.Uid == 0 && fi.Mode()&os.ModeSetuid != 0
 	if !setuidRoot && !hasFileCaps(p) {
-		return "", fmt.Errorf("%s is not setuid root and has no file capabilities: reinstall the uidmap package (sudo apt-get install --reinstall uidmap)", p)
+		return "", &CheckError{Check: name, Found: p + " is not setuid root and has no file capabilities", Fix: FixHelperPrivilege(p)}
 	}
 	// On a nosuid mount the kernel ignores both the setuid bit and file
 	// capabilities, which would otherwise look like a permission mystery.
 	var sfs unix.Statfs_t
 	if unix.Statfs(p, &sfs) == nil && sfs.Flags&unix.ST_NOSUID != 0 {
-		return "", fmt.Errorf("%s is on a nosuid mount, so its privileges are ignored: use a %s from a filesystem mounted without nosuid", p, name)
+		return "", &CheckError{Check: name, Found: p + " is on a nosuid mount, so its privileges are ignored", Fix: "use a " + name + " from a filesystem mounted without nosuid"}
 	}
 	return p, nil
 }
@@ -83,7 +83,7 @@ func writeMap(pid int, kind string, maps []Mapping, own uint32) error {
 		m := maps[0]
 		return writeProc(pid, kind+"_map", fmt.Sprintf("%d %d %d\n", m.ContainerID, m.HostID, m.Size))
 	}
-	return runHelper(pid, "new"+kind+"map", maps)
+	return runHelper(pid, "new"+kind+"map", maps, own)
 }
 
 // writeProc writes data to /proc/PID/name in one write(2), as the kernel
@@ -104,7 +104,7 @@ func writeProc(pid int, name, data string) error {
 }
 
 // runHelper runs newuidmap/newgidmap PID ID HOSTID COUNT [ID HOSTID COUNT]...
-func runHelper(pid int, name string, maps []Mapping) error {
+func runHelper(pid int, name string, maps []Mapping, own uint32) error {
 	path, err := CheckHelper(name)
 	if err != nil {
 		return err
@@ -120,11 +120,15 @@ func runHelper(pid int, name string, maps []Mapping) error {
 	cmd := exec.Command(path, args...)
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		return &helperError{
+		herr := &helperError{
 			cmd:    name + " " + strings.Join(args, " "),
 			stderr: oneLine(stderr.String(), name),
 			err:    err,
 		}
+		if ce := explainHelperFailure(strings.TrimSuffix(strings.TrimPrefix(name, "new"), "map"), maps, own, herr); ce != nil {
+			return ce
+		}
+		return herr
 	}
 	return nil
 }

@@ -112,7 +112,11 @@ func Open(o Options) (cstorage.Store, error) {
 		}
 		return s, nil
 	}
-	return nil, fmt.Errorf("no storage driver works here: %w", errors.Join(errs...))
+	err := fmt.Errorf("no storage driver works here: %w", errors.Join(errs...))
+	if fs, ferr := FSType(o.GraphRoot); ferr == nil {
+		err = explainOpenFailure(o.GraphRoot, fs, err)
+	}
+	return nil, err
 }
 
 func describe(c driverRecord) string {

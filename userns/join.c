@@ -52,7 +52,7 @@ static int skip_join(int argc, char **argv) {
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "help") == 0 || strcmp(cmd, "completion") == 0 ||
 	    strcmp(cmd, "__complete") == 0)
 		return 1;
-	if (strcmp(cmd, "system") == 0 && sub != NULL && strcmp(sub, "migrate") == 0)
+	if (strcmp(cmd, "system") == 0 && sub != NULL && (strcmp(sub, "migrate") == 0 || strcmp(sub, "check") == 0))
 		return 1;
 	return 0;
 }

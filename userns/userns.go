@@ -216,7 +216,10 @@ func subIDFile(env, def string) string {
 
 // Maps computes the user's uid and gid maps from the subordinate ID files,
 // warning about malformed lines and, with no ranges, about the single-ID mapping.
-func Maps() (uidMaps, gidMaps []idmap.Mapping, err error) {
+func Maps() (uidMaps, gidMaps []idmap.Mapping, err error) { return maps(Warnf) }
+
+// maps is Maps with its warnings sent to warn.
+func maps(warn func(string, ...any)) (uidMaps, gidMaps []idmap.Mapping, err error) {
 	uid, gid := HostUID(), HostGID()
 	name := strconv.Itoa(uid)
 	if u, err := user.LookupId(name); err == nil {
@@ -228,10 +231,10 @@ func Maps() (uidMaps, gidMaps []idmap.Mapping, err error) {
 			return nil, false, err
 		}
 		for _, b := range bad {
-			Warnf("%v (line ignored)", b)
+			warn("%v (line ignored)", b)
 		}
 		if err := idmap.CheckRanges(uint32(id), entries); err != nil {
-			return nil, false, err
+			return nil, false, fmt.Errorf("%w (rpod system check: %s)", err, checkName(file))
 		}
 		ranges := make([]idmap.Range, 0, len(entries))
 		for _, e := range entries {
@@ -254,11 +257,20 @@ func Maps() (uidMaps, gidMaps []idmap.Mapping, err error) {
 		if uok {
 			missing = gidFile
 		}
-		Warnf("no subordinate ID ranges for %q in %s: containers get a single-ID mapping (only root inside); add ranges with: sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 %s, then rpod system migrate", name, missing, name)
+		all, _, _ := idmap.AllEntries(missing)
+		warn("no subordinate ID ranges for %q in %s: containers get a single-ID mapping (only root inside); add ranges with: %s", name, missing, idmap.FixAddRanges(name, idmap.FreeRange(all)))
 		uidMaps = idmap.Default(uint32(uid), nil)
 		gidMaps = idmap.Default(uint32(gid), nil)
 	}
 	return uidMaps, gidMaps, nil
+}
+
+// checkName is the `rpod system check` line for a subordinate ID file.
+func checkName(file string) string {
+	if file == subIDFile("RPOD_SUBGID_FILE", "/etc/subgid") {
+		return "subgid"
+	}
+	return "subuid"
 }
 
 func createPause(dir string) error {
@@ -315,7 +327,7 @@ func createPause(dir string) error {
 
 func unprivilegedUsernsHint(err error) error {
 	if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EACCES) {
-		return fmt.Errorf("%w: unprivileged user namespaces are disabled on this host (check sysctl user.max_user_namespaces and kernel.apparmor_restrict_unprivileged_userns)", err)
+		return explainUsernsFailure(err)
 	}
 	return err
 }

@@ -95,6 +95,7 @@ func newSystemCmd() *cobra.Command {
 		},
 	})
 	sys.AddCommand(newInfoCmd())
+	sys.AddCommand(newSystemCheckCmd())
 	return sys
 }
 
