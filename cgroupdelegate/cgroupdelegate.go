@@ -2,12 +2,19 @@
 // to the user (a transient systemd user scope, or the caller's own
 // delegated cgroup) and reads and writes its limits, stats, freezer and
 // OOM events there.
+//
+// Layout (cgroup v2 allows controllers for a cgroup's children only while
+// it holds no process itself):
+//
+//	systemd:  <user@UID.service>/<slice>/rpod-<id>.scope/{supervisor,container}
+//	cgroupfs: <the caller's own delegated cgroup>/{supervisor,rpod-<id>}
+//
+// The monitor sits in supervisor, the container's processes in the leaf.
+// rpod's commands run as uid 0 in rpod's user namespace: the session bus,
+// user@UID.service and D-Bus authentication use the host uid (HostUID).
 package cgroupdelegate
 
-import (
-	"errors"
-	"os"
-)
+import "errors"
 
 // Modes of --cgroups, as podman's.
 const (
@@ -26,6 +33,7 @@ type Limits struct {
 	MemoryMax     int64  `json:"memoryMax,omitempty"`     // memory.max, bytes
 	MemoryLow     int64  `json:"memoryLow,omitempty"`     // memory.low (--memory-reservation), bytes
 	MemorySwapMax int64  `json:"memorySwapMax,omitempty"` // memory.swap.max, bytes; -1 is max
+	MemorySwapOff bool   `json:"memorySwapOff,omitempty"` // memory.swap.max 0 (--memory-swap equal to --memory)
 	CPUQuota      int64  `json:"cpuQuota,omitempty"`      // cpu.max quota, µs per CPUPeriod
 	CPUPeriod     uint64 `json:"cpuPeriod,omitempty"`     // cpu.max period, µs (default 100000)
 	CPUWeight     uint64 `json:"cpuWeight,omitempty"`     // cpu.weight, 1-10000
@@ -49,6 +57,10 @@ type Host struct {
 	Manager     string   // "systemd", "cgroupfs" or "none"
 	Controllers []string // controllers delegated to the user
 	Reason      string   // when Manager is "none": why, and the fix
+
+	uid      int      // the user's uid on the host
+	busAddrs []string // session bus addresses, when Manager is systemd
+	base     string   // cgroup path: the user manager's (systemd) or the caller's own (cgroupfs)
 }
 
 // Stats is one reading of a container's cgroup.
@@ -64,43 +76,9 @@ type Stats struct {
 
 // Group is one container's cgroup: Leaf holds its processes.
 type Group struct {
+	// Leaf is the directory of the container's cgroup. In ModeNoConmon it
+	// exists only from the first Join, which starts the scope.
 	Leaf string
+
+	pending *scopeStart // ModeNoConmon: the scope the first Join starts
 }
-
-// Detect says what this host and session allow.
-func Detect() Host { return Host{Version: "v1", Manager: "none", Reason: "not implemented"} }
-
-// Check fails, naming the controller and the fix, when l needs a
-// controller this host does not delegate (or no cgroup can be had at all).
-func (h Host) Check(l Limits) error { return nil }
-
-// Create makes the container's cgroup and moves the monitor (pid monitor,
-// the caller) in beside its leaf, unless o.Mode says otherwise; it fails
-// naming the fix when o.Limits need a controller that is not delegated.
-// A nil Group and nil error: no cgroup (ModeDisabled, or none can be had
-// and no limit was asked for).
-func Create(o Options, monitor int) (*Group, error) { return nil, nil }
-
-// Remove deletes what Create made that systemd does not clean up itself.
-func (g *Group) Remove() error { return nil }
-
-// Open is the group whose leaf is at leaf, as recorded while it ran.
-func Open(leaf string) *Group { return &Group{Leaf: leaf} }
-
-// Dir opens the leaf for clone(CLONE_INTO_CGROUP).
-func (g *Group) Dir() (*os.File, error) { return os.Open(g.Leaf) }
-
-// Join moves pid into the leaf.
-func (g *Group) Join(pid int) error { return nil }
-
-// Set writes l's set fields.
-func (g *Group) Set(l Limits) error { return nil }
-
-// Freeze freezes (true) or thaws the leaf and waits until it is.
-func (g *Group) Freeze(frozen bool) error { return nil }
-
-// Stats reads the leaf's counters.
-func (g *Group) Stats() (Stats, error) { return Stats{}, nil }
-
-// OOMKills is memory.events' oom_kill count for the leaf.
-func (g *Group) OOMKills() uint64 { return 0 }
