@@ -13,6 +13,7 @@ import (
 	cstorage "go.podman.io/storage"
 	"golang.org/x/sys/unix"
 
+	"github.com/rpod/rpod/cgroupdelegate"
 	"github.com/rpod/rpod/internal/proc"
 )
 
@@ -40,7 +41,20 @@ type Config struct {
 	LogDriver string `json:"logDriver,omitempty"`
 	// LogFile is --log-opt path=: the log instead of ctr.log in the container's directory.
 	LogFile string `json:"logFile,omitempty"`
+	// Cgroups are --cgroups, --cgroup-parent and the resource limits (rpod update changes them).
+	Cgroups cgroupdelegate.Options `json:"cgroups,omitzero"`
+	// Resources are the limit flags as given, where the cgroup's values do not say them (inspect).
+	Resources Resources `json:"resources,omitzero"`
 	UserConfig
+}
+
+// Resources are podman's values of the limit flags that the cgroup limits
+// do not keep as given.
+type Resources struct {
+	MemorySwap  int64  `json:"memorySwap,omitempty"`  // --memory-swap: memory plus swap; -1 unlimited
+	NanoCPUs    int64  `json:"nanoCpus,omitempty"`    // --cpus × 10^9
+	CPUShares   uint64 `json:"cpuShares,omitempty"`   // --cpu-shares (cpu.weight holds it converted)
+	BlkioWeight uint64 `json:"blkioWeight,omitempty"` // --blkio-weight (io.weight holds it converted)
 }
 
 // State is what happened to a container.
@@ -58,6 +72,13 @@ type State struct {
 	FinishedAt time.Time `json:"finishedAt,omitempty"`
 	// RestartCount is how often the monitor restarted the command since the last start.
 	RestartCount uint `json:"restartCount,omitempty"`
+	// CgroupPath is the leaf holding the container's processes while it runs; "" without one.
+	CgroupPath string `json:"cgroupPath,omitempty"`
+	// OOMKilled: the kernel's OOM killer killed a process of the container in its last run.
+	OOMKilled bool `json:"oomKilled,omitempty"`
+	// Paused: rpod pause froze the running container; Status stays running,
+	// and ps and inspect show it as paused (ShownStatus).
+	Paused bool `json:"paused,omitempty"`
 }
 
 // Container is one container in the store.
@@ -182,6 +203,14 @@ func (c *Container) LogPath() (string, error) {
 	return c.file("ctr.log")
 }
 
+// ShownStatus is the status as podman shows it: paused for a frozen running container.
+func (s State) ShownStatus() string {
+	if s.Status == "running" && s.Paused {
+		return "paused"
+	}
+	return s.Status
+}
+
 // Running reports whether the container's process is alive.
 func (c *Container) Running() bool { return c.State().Status == "running" }
 
@@ -212,6 +241,7 @@ func (c *Container) State() State {
 	if s.Status == "running" && s.Pid > 0 && !proc.Alive(s.Pid, s.PidStart) {
 		s.Status = "exited"
 		s.ExitCode = -1
+		s.Paused = false
 	}
 	return s
 }

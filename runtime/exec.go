@@ -8,6 +8,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rpod/rpod/cgroupdelegate"
 )
 
 // execArg is argv[1] of the re-executed rpod that enters a running
@@ -26,12 +28,13 @@ func IsExec(args []string) bool { return len(args) > 1 && args[1] == execArg }
 // command has been exec'd, or with why it could not be (an *ExitError with
 // podman's code). Wait attaches the terminal and returns the exit code;
 // Release leaves the command running on its own.
-func StartExec(pid int, pidStart uint64, spec *Spec, stdio Stdio) (*Process, error) {
+// The command joins the container's cgroup cg when it has one (non-nil).
+func StartExec(pid int, pidStart uint64, cg *cgroupdelegate.Group, spec *Spec, stdio Stdio) (*Process, error) {
 	// Its own session, as for the container itself. No Pdeathsig, unlike
 	// Start: as with podman, an exec session outlives a killed rpod exec.
 	attr := &syscall.SysProcAttr{Setsid: true}
 	env := []string{fmt.Sprintf("%s=%d %d", envExecPid, pid, pidStart)}
-	return startChild(execArg, "exec session", env, attr, spec, stdio, Hooks{})
+	return startChild(execArg, "exec session", env, attr, spec, stdio, Hooks{Cgroup: cg})
 }
 
 // Release lets the started command run on without rpod: -d.

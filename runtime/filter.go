@@ -63,7 +63,7 @@ func ParseFilter(fs []string) (*Filter, error) {
 // Match reports whether a container in state s passes every key of f.
 func (f *Filter) Match(c *Container, s State) bool {
 	if len(f.Status) > 0 && !anyOf(f.Status, func(v string) bool {
-		return v == s.Status || (v == "stopped" && s.Status == "exited")
+		return v == s.ShownStatus() || (v == "stopped" && s.Status == "exited")
 	}) {
 		return false
 	}

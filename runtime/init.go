@@ -60,6 +60,10 @@ func childMain(what string, step func(*Spec, *os.File) error) {
 }
 
 func initContainer(s *Spec, sock *os.File) error {
+	// rpod has moved us into the container's cgroup by now (cgroup.go).
+	if err := unshareCgroupNS(s); err != nil {
+		return err
+	}
 	if err := joinNetNS(s); err != nil {
 		return err
 	}

@@ -34,8 +34,12 @@ func (c *Container) Kill(sig syscall.Signal) error {
 // policy does not undo it.
 func (c *Container) Stop(timeout time.Duration) error {
 	// Also between two runs of a restart policy: the monitor looks before restarting.
-	c.markStoppedByUser()
 	s := c.State()
+	if s.Paused && s.Status == "running" {
+		// As podman: a frozen container cannot take its stop signal.
+		return fmt.Errorf("can only stop created or running containers. %s is in state paused: container state improper: unpause it first (rpod unpause %s), or rpod kill it", c.Name, c.Name)
+	}
+	c.markStoppedByUser()
 	if s.Status != "running" {
 		c.endRestartWait(timeout + 10*time.Second)
 		return nil

@@ -48,6 +48,13 @@ func (c *Container) Monitor(started func(error), hooks Hooks) int {
 		return fail(ExitRpodError, err)
 	}
 	defer srv.close(c)
+	// One cgroup for every run of a restart policy, made before the first.
+	cg, err := c.CreateCgroup()
+	if err != nil {
+		return fail(ExitRpodError, err)
+	}
+	defer RemoveCgroup(cg)
+	hooks.Cgroup = cg
 	spec := c.Spec
 	spec.Rootfs = rootfs
 	if spec.EtcDir, err = c.Directory(); err != nil {
@@ -60,6 +67,7 @@ func (c *Container) Monitor(started func(error), hooks Hooks) int {
 	defer signal.Stop(wake)
 	for restarts := uint(0); ; restarts++ {
 		startedAt := time.Now()
+		ooms := OOMKills(cg)
 		code, err := c.runOnce(&spec, log, srv, restarts, started, hooks)
 		if err != nil && restarts == 0 {
 			// The user saw why it could not start: no policy retries that.
@@ -68,7 +76,8 @@ func (c *Container) Monitor(started func(error), hooks Hooks) int {
 		// Decided before the exit is recorded: `rpod stop` returns once it is,
 		// and a start that follows clears the user's stop.
 		again := c.RestartPolicy.Restarts(code, restarts, c.stoppedByUser())
-		st := State{Status: "exited", ExitCode: code, StartedAt: startedAt, FinishedAt: time.Now(), RestartCount: restarts}
+		st := State{Status: "exited", ExitCode: code, StartedAt: startedAt, FinishedAt: time.Now(), RestartCount: restarts,
+			OOMKilled: OOMKills(cg) > ooms}
 		drain(wake)
 		if again {
 			// So that `rpod stop` can end the wait (endRestartWait).
@@ -156,7 +165,8 @@ func (c *Container) runOnce(spec *Spec, log *LogWriter, srv *attachServer, resta
 	}
 	defer srv.setInput(nil, nil)
 	pidStart, _ := proc.StartTime(p.Pid())
-	c.SetState(State{Status: "running", Pid: p.Pid(), PidStart: pidStart, MonitorPid: os.Getpid(), StartedAt: time.Now(), RestartCount: restarts})
+	c.SetState(State{Status: "running", Pid: p.Pid(), PidStart: pidStart, MonitorPid: os.Getpid(), StartedAt: time.Now(), RestartCount: restarts,
+		CgroupPath: Leaf(hooks.Cgroup)})
 	started(nil)
 	// A stop that raced with this restart still wins.
 	if restarts > 0 && c.stoppedByUser() {

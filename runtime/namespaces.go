@@ -24,6 +24,9 @@ func namespaceFlags(s *Spec) uintptr {
 	if s.HostUTS {
 		flags &^= unix.CLONE_NEWUTS
 	}
+	if s.HostCgroupNS {
+		flags &^= unix.CLONE_NEWCGROUP
+	}
 	return flags
 }
 

@@ -15,6 +15,8 @@ import (
 
 	"golang.org/x/sys/unix"
 	"golang.org/x/term"
+
+	"github.com/rpod/rpod/cgroupdelegate"
 )
 
 // Stdio is the container's standard streams as the parent holds them.
@@ -37,6 +39,9 @@ type Hooks struct {
 	// whose first process is pid, before its command runs; the closer is
 	// called once the container has exited.
 	Network func(pid int) (io.Closer, error)
+	// Cgroup is the container's cgroup, which its first process (or the
+	// exec'd one) joins before its command runs; nil without one.
+	Cgroup *cgroupdelegate.Group
 }
 
 // Pid is the host-side pid of the container's first process.
@@ -107,6 +112,13 @@ func startChild(arg, what string, env []string, attr *syscall.SysProcAttr, spec 
 		return nil, fmt.Errorf("start %s: %w", what, err)
 	}
 	p := &Process{cmd: cmd, sigs: sigs}
+	if hooks.Cgroup != nil {
+		// The child waits for its spec: it is in the leaf before its command runs.
+		if err := joinCgroup(hooks.Cgroup, cmd.Process.Pid); err != nil {
+			p.kill()
+			return nil, err
+		}
+	}
 	if hooks.Network != nil {
 		// The child waits for its spec: the network is there before its command runs.
 		if p.net, err = hooks.Network(cmd.Process.Pid); err != nil {

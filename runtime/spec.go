@@ -34,6 +34,9 @@ type Spec struct {
 	HostPID bool              `json:"hostPid,omitempty"`
 	HostIPC bool              `json:"hostIpc,omitempty"`
 	HostUTS bool              `json:"hostUts,omitempty"`
+	// HostCgroupNS shares rpod's cgroup namespace (--cgroupns=host); else
+	// the container gets one rooted at its own cgroup: cgroup.go.
+	HostCgroupNS bool `json:"hostCgroupns,omitempty"`
 
 	// --security-opt mask=, unmask= and seccomp=PROFILE: mask.go, seccompopt.go.
 	MaskPaths   []string `json:"maskPaths,omitempty"`

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -190,7 +191,15 @@ func removeContainer(c *runtime.Container, force bool, stop time.Duration) error
 		if !force {
 			return &exitError{code: 2, msg: fmt.Sprintf("cannot remove container %s as it is running: stop it first (rpod stop %s) or use rpod rm -f", c.Name, c.Name)}
 		}
-		if err := c.Stop(stop); err != nil {
+		if c.State().Paused {
+			// A frozen container takes no stop signal: kill it, as podman.
+			if err := c.Kill(syscall.SIGKILL); err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			c.Wait(ctx)
+		} else if err := c.Stop(stop); err != nil {
 			return err
 		}
 	}

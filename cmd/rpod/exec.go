@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	cstorage "go.podman.io/storage"
 
+	"github.com/rpod/rpod/cgroupdelegate"
 	"github.com/rpod/rpod/internal/proc"
 	"github.com/rpod/rpod/runtime"
 )
@@ -67,6 +68,9 @@ func execContainer(f *execFlags, name string, args []string) error {
 	if st.Status != "running" || st.Pid <= 0 {
 		return fmt.Errorf("can only exec into a running container: container %s is not running (%s): start it with rpod run", c.Name, st.Status)
 	}
+	if st.Paused {
+		return fmt.Errorf("can only create exec sessions on running containers: container %s is paused: container state improper: rpod unpause it first", c.Name)
+	}
 	spec, err := execSpec(f, c.Spec, args)
 	if err != nil {
 		return err
@@ -83,7 +87,11 @@ func execContainer(f *execFlags, name string, args []string) error {
 	if start == 0 {
 		start, _ = proc.StartTime(st.Pid)
 	}
-	p, err := runtime.StartExec(st.Pid, start, &spec, stdio)
+	var cg *cgroupdelegate.Group
+	if st.CgroupPath != "" {
+		cg = cgroupdelegate.Open(st.CgroupPath) // its limits apply to exec'd processes too
+	}
+	p, err := runtime.StartExec(st.Pid, start, cg, &spec, stdio)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"go.podman.io/image/v5/pkg/sysregistriesv2"
 	"golang.org/x/sys/unix"
 
+	"github.com/rpod/rpod/cgroupdelegate"
 	"github.com/rpod/rpod/image"
 	"github.com/rpod/rpod/runtime/caps"
 	"github.com/rpod/rpod/storage"
@@ -37,7 +38,9 @@ type Info struct {
 		CgroupVersion string `json:"cgroupVersion"`
 		CgroupManager string `json:"cgroupManager"`
 		CgroupLimits  string `json:"cgroupLimits"`
-		IDMappings    struct {
+		// CgroupControllers are those delegated to the user: the limits rpod can set.
+		CgroupControllers []string `json:"cgroupControllers"`
+		IDMappings        struct {
 			UIDMap []idMap `json:"uidmap"`
 			GIDMap []idMap `json:"gidmap"`
 		} `json:"idMappings"`
@@ -90,7 +93,7 @@ func newInfoCmd() *cobra.Command {
 			if unix.Uname(&u) == nil {
 				h.Kernel = unix.ByteSliceToString(u.Release[:])
 			}
-			h.CgroupVersion, h.CgroupManager, h.CgroupLimits = cgroupInfo()
+			h.CgroupVersion, h.CgroupManager, h.CgroupLimits, h.CgroupControllers = cgroupInfo()
 			h.IDMappings.UIDMap = readIDMap("/proc/self/uid_map")
 			h.IDMappings.GIDMap = readIDMap("/proc/self/gid_map")
 			h.PausePID = userns.PausePID()
@@ -126,13 +129,25 @@ func goVersion() string { return goruntime.Version() }
 func goArch() string    { return goruntime.GOARCH }
 
 // cgroupInfo says what rpod can do with this host's cgroups: limits need a
-// cgroup v2 subtree delegated by systemd to the user.
-func cgroupInfo() (version, manager, limits string) {
-	var st unix.Statfs_t
-	if unix.Statfs("/sys/fs/cgroup", &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
-		return "v2", "cgroupfs", "unavailable: resource limits are not supported by this rpod yet"
+// cgroup v2 subtree delegated to the user (by systemd, or inherited).
+func cgroupInfo() (version, manager, limits string, controllers []string) {
+	h := cgroupdelegate.Detect()
+	// podman says v1 or v2: a hybrid layout is v1 (its reason says hybrid).
+	version = h.Version
+	if version == "hybrid" {
+		version = "v1"
 	}
-	return "v1", "cgroupfs", "unavailable: this host's cgroups are v1 or hybrid, which cannot be delegated to an unprivileged user (boot with systemd.unified_cgroup_hierarchy=1 for cgroup v2)"
+	controllers = h.Controllers
+	if controllers == nil {
+		controllers = []string{}
+	}
+	if h.Manager == "none" {
+		return version, h.Manager, "unavailable: " + cmpString(h.Reason, "no delegated cgroup v2 subtree"), controllers
+	}
+	if len(controllers) == 0 {
+		return version, h.Manager, "none: no controller is delegated to you", controllers
+	}
+	return version, h.Manager, "available: " + strings.Join(controllers, " "), controllers
 }
 
 func readIDMap(path string) []idMap {

@@ -97,25 +97,26 @@ type containerConfig struct {
 }
 
 type containerHostConfg struct {
-	AutoRemove     bool                     `json:"AutoRemove"`
-	RestartPolicy  restartPolicy            `json:"RestartPolicy"`
-	Privileged     bool                     `json:"Privileged"`
-	CapAdd         []string                 `json:"CapAdd"`
-	CapDrop        []string                 `json:"CapDrop"`
-	SecurityOpt    []string                 `json:"SecurityOpt"`
-	GroupAdd       []string                 `json:"GroupAdd"`
-	Init           bool                     `json:"Init"`
-	UsernsMode     string                   `json:"UsernsMode"`
-	PidMode        string                   `json:"PidMode"`
-	IpcMode        string                   `json:"IpcMode"`
-	UTSMode        string                   `json:"UTSMode"`
-	ShmSize        int64                    `json:"ShmSize"`
-	Sysctls        map[string]string        `json:"Sysctls"`
-	Ulimits        []inspectUlimit          `json:"Ulimits"`
-	Devices        []inspectDevice          `json:"Devices"`
-	ReadonlyRootfs bool                     `json:"ReadonlyRootfs"`
-	NetworkMode    string                   `json:"NetworkMode"`
-	PortBindings   map[string][]portBinding `json:"PortBindings"`
+	AutoRemove       bool                     `json:"AutoRemove"`
+	RestartPolicy    restartPolicy            `json:"RestartPolicy"`
+	Privileged       bool                     `json:"Privileged"`
+	CapAdd           []string                 `json:"CapAdd"`
+	CapDrop          []string                 `json:"CapDrop"`
+	SecurityOpt      []string                 `json:"SecurityOpt"`
+	GroupAdd         []string                 `json:"GroupAdd"`
+	Init             bool                     `json:"Init"`
+	UsernsMode       string                   `json:"UsernsMode"`
+	PidMode          string                   `json:"PidMode"`
+	IpcMode          string                   `json:"IpcMode"`
+	UTSMode          string                   `json:"UTSMode"`
+	ShmSize          int64                    `json:"ShmSize"`
+	Sysctls          map[string]string        `json:"Sysctls"`
+	Ulimits          []inspectUlimit          `json:"Ulimits"`
+	Devices          []inspectDevice          `json:"Devices"`
+	ReadonlyRootfs   bool                     `json:"ReadonlyRootfs"`
+	NetworkMode      string                   `json:"NetworkMode"`
+	PortBindings     map[string][]portBinding `json:"PortBindings"`
+	cgroupHostConfig                          // runcgroup.go
 }
 
 type restartPolicy struct {
@@ -254,7 +255,8 @@ func containerInspect(store cstorage.Store, c *runtime.Container, imageName stri
 		OCIRuntime: "rpod", Name: c.Name, Driver: store.GraphDriverName(), ExecIDs: []string{},
 		GraphDriver: graphDriver{Name: store.GraphDriverName()}, Mounts: []string{},
 		State: containerState{
-			Status: st.Status, Running: st.Status == "running", Dead: st.Status == "unknown",
+			Status: st.ShownStatus(), Running: st.ShownStatus() == "running", Dead: st.Status == "unknown",
+			Paused: st.ShownStatus() == "paused", OOMKilled: st.OOMKilled,
 			ExitCode: st.ExitCode, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt,
 		},
 		Config: containerConfig{
@@ -356,5 +358,6 @@ func hostConfig(c *runtime.Container) containerHostConfg {
 	for _, d := range s.Devices {
 		h.Devices = append(h.Devices, inspectDevice{PathOnHost: d.Source, PathInContainer: d.Destination, CgroupPermissions: d.Permissions})
 	}
+	h.cgroupHostConfig = inspectCgroups(c)
 	return h
 }

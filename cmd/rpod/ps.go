@@ -114,7 +114,9 @@ func (r psRow) Size() string {
 
 // psStatus is podman's STATUS column: "Up 3 seconds", "Exited (0) 2 seconds ago", "Created".
 func psStatus(s runtime.State) string {
-	switch s.Status {
+	switch s.ShownStatus() {
+	case "paused":
+		return "Paused"
 	case "running":
 		return "Up " + units.HumanDuration(time.Since(s.StartedAt))
 	case "exited":
@@ -301,7 +303,7 @@ func writePsJSON(w io.Writer, rows []psRow, size bool) error {
 			AutoRemove: r.c.AutoRemove, Command: nonNil(r.c.Spec.Args), CreatedAt: humanSince(r.c.Created),
 			Exited: r.st.Status == "exited", ExitCode: r.st.ExitCode, ID: r.c.ID, Image: r.image,
 			ImageID: r.c.ImageID, Labels: nonNilMap(r.c.Labels), Mounts: []string{}, Names: []string{r.c.Name},
-			Networks: []string{}, Pid: r.st.Pid, Ports: []psPort{}, State: r.st.Status, Status: psStatus(r.st),
+			Networks: []string{}, Pid: r.st.Pid, Ports: []psPort{}, State: r.st.ShownStatus(), Status: psStatus(r.st),
 			Created: r.c.Created.Unix(),
 		}
 		if !r.st.FinishedAt.IsZero() {

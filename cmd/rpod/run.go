@@ -376,6 +376,9 @@ func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []s
 	if err := f.applyLifecycle(&runtime.Config{}); err != nil {
 		return nil, err
 	}
+	if err := f.applyCgroups(&runtime.Config{}); err != nil {
+		return nil, err
+	}
 	if _, err := parseLogFlags(f.logDriver, f.logOpts); err != nil {
 		return nil, err
 	}
@@ -427,7 +430,7 @@ func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []s
 	}
 	cfg := runtime.Config{Name: f.name, Image: imageName, ImageID: img.ID, Spec: spec,
 		Stdin: f.interactive, AutoRemove: f.rm, StopSignal: cmp.Or(stopSignal, ic.StopSignal), UserConfig: uc}
-	for _, apply := range []func(*runtime.Config) error{f.applyLifecycle, f.applyLog} {
+	for _, apply := range []func(*runtime.Config) error{f.applyLifecycle, f.applyLog, f.applyCgroups} {
 		if err := apply(&cfg); err != nil {
 			return nil, err
 		}
@@ -444,6 +447,7 @@ func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []s
 		c.Remove(true)
 		return nil, err
 	}
+	warnNoCgroup(f, cmd.Flags())
 	return c, nil
 }
 
@@ -498,6 +502,14 @@ func startAndWait(c *runtime.Container, f *runFlags) (int, error) {
 		stdio.In = os.Stdin
 	}
 	started := time.Now()
+	// This process is the container's monitor: the cgroup is made for it.
+	cg, err := c.CreateCgroup()
+	if err != nil {
+		c.SetState(runtime.State{Status: "exited", ExitCode: runtime.ExitRpodError, StartedAt: started, FinishedAt: time.Now()})
+		return runtime.ExitRpodError, err
+	}
+	defer runtime.RemoveCgroup(cg)
+	hooks.Cgroup = cg
 	p, err := runtime.Start(&spec, stdio, hooks)
 	if err != nil {
 		code := runtime.ErrorCode(err)
@@ -505,8 +517,10 @@ func startAndWait(c *runtime.Container, f *runFlags) (int, error) {
 		return code, err
 	}
 	pidStart, _ := proc.StartTime(p.Pid())
-	c.SetState(runtime.State{Status: "running", Pid: p.Pid(), PidStart: pidStart, MonitorPid: os.Getpid(), StartedAt: started})
+	c.SetState(runtime.State{Status: "running", Pid: p.Pid(), PidStart: pidStart, MonitorPid: os.Getpid(), StartedAt: started,
+		CgroupPath: runtime.Leaf(cg)})
 	code, err := p.Wait(stdio)
-	c.SetState(runtime.State{Status: "exited", ExitCode: code, StartedAt: started, FinishedAt: time.Now()})
+	c.SetState(runtime.State{Status: "exited", ExitCode: code, StartedAt: started, FinishedAt: time.Now(),
+		OOMKilled: runtime.OOMKills(cg) > 0})
 	return code, err
 }

@@ -18,6 +18,7 @@ type limitFlags struct {
 	sysctls       []string
 	devices       []string
 	pid, ipc, uts string
+	cgroupFlags   // runcgroup.go
 }
 
 func (f *limitFlags) add(fl *pflag.FlagSet) {
@@ -28,6 +29,7 @@ func (f *limitFlags) add(fl *pflag.FlagSet) {
 	fl.StringVar(&f.pid, "pid", "", "pid namespace: private (default) or host")
 	fl.StringVar(&f.ipc, "ipc", "", "IPC namespace: private (default) or host")
 	fl.StringVar(&f.uts, "uts", "", "UTS namespace: private (default) or host")
+	f.cgroupFlags.add(fl)
 }
 
 // applyLimits applies --ulimit, --shm-size, --sysctl, --device and --pid/--ipc/--uts to the spec.
