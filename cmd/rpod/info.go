@@ -17,7 +17,6 @@ import (
 
 	"github.com/rpod/rpod/cgroupdelegate"
 	"github.com/rpod/rpod/image"
-	"github.com/rpod/rpod/runtime/caps"
 	"github.com/rpod/rpod/storage"
 	"github.com/rpod/rpod/userns"
 )
@@ -44,12 +43,8 @@ type Info struct {
 			UIDMap []idMap `json:"uidmap"`
 			GIDMap []idMap `json:"gidmap"`
 		} `json:"idMappings"`
-		PausePID int `json:"pausePid"`
-		Security struct {
-			Rootless       bool   `json:"rootless"`
-			SeccompEnabled bool   `json:"seccompEnabled"`
-			Capabilities   string `json:"capabilities"`
-		} `json:"security"`
+		PausePID int          `json:"pausePid"`
+		Security hostSecurity `json:"security"`
 	} `json:"host"`
 	Store struct {
 		ConfigFile      string            `json:"configFile"`
@@ -97,9 +92,7 @@ func newInfoCmd() *cobra.Command {
 			h.IDMappings.UIDMap = readIDMap("/proc/self/uid_map")
 			h.IDMappings.GIDMap = readIDMap("/proc/self/gid_map")
 			h.PausePID = userns.PausePID()
-			h.Security.Rootless = userns.Rootless()
-			h.Security.SeccompEnabled = true
-			h.Security.Capabilities = strings.Join(caps.Default, ",")
+			h.Security = securityInfo()
 			s := &in.Store
 			s.ConfigFile = g.opts.ConfigFile
 			s.GraphRoot, s.RunRoot = store.GraphRoot(), store.RunRoot()
