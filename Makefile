@@ -13,6 +13,17 @@ build:
 install: build
 	install -D -m 0755 bin/rpod $(DESTDIR)$(PREFIX)/bin/rpod
 	@echo "installed $(DESTDIR)$(PREFIX)/bin/rpod"
+	@unitdir=$(DESTDIR)$(PREFIX)/$(if $(filter 0,$(shell id -u)),lib,share)/systemd/user; \
+	for u in contrib/systemd/*.service; do \
+	  sed 's|@BINDIR@|$(PREFIX)/bin|g' $$u | install -D -m 0644 /dev/stdin $$unitdir/$${u##*/} && echo "installed $$unitdir/$${u##*/}"; \
+	done
+	@if [ "$$(id -u)" = 0 ]; then \
+	  install -d $(DESTDIR)$(PREFIX)/lib/systemd/user-generators && \
+	  ln -sfn ../../../bin/rpod $(DESTDIR)$(PREFIX)/lib/systemd/user-generators/rpod-user-generator && \
+	  echo "installed $(DESTDIR)$(PREFIX)/lib/systemd/user-generators/rpod-user-generator (Quadlet files, see README)"; \
+	else \
+	  echo "not installed: the systemd user generator for Quadlet files (systemd runs user generators only from system directories: make install as root)"; \
+	fi
 
 # go vet with the tags: plain `go vet ./...` compiles containers/storage's
 # btrfs driver and containers/image's gpgme signing, which need C headers

@@ -1,0 +1,271 @@
+//go:build guest
+
+package guest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rpod/rpod/quadlet"
+)
+
+// The user generator, when the guest has it installed (make install as
+// root links it there); otherwise the tests write the generator's output
+// into the user's runtime unit directory with `rpod systemd generator`.
+var generatorPaths = []string{
+	"/etc/systemd/user-generators/rpod-user-generator",
+	"/usr/local/lib/systemd/user-generators/rpod-user-generator",
+	"/usr/lib/systemd/user-generators/rpod-user-generator",
+}
+
+func systemctl(t *testing.T, args ...string) result {
+	t.Helper()
+	return runCmd(os.Environ(), nil, "systemctl", append([]string{"--user"}, args...)...)
+}
+
+func systemctlOK(t *testing.T, args ...string) string {
+	t.Helper()
+	r := systemctl(t, args...)
+	if r.Code != 0 {
+		t.Fatalf("systemctl --user %s: exit %d\n%s%s\n%s", strings.Join(args, " "), r.Code, r.Out, r.Err, journal(t))
+	}
+	return r.Out
+}
+
+// journal is the end of the user's journal, for failure messages.
+func journal(t *testing.T) string {
+	return runCmd(os.Environ(), nil, "journalctl", "--user", "-n", "40", "--no-pager").Out
+}
+
+// rerun runs a unit's ExecStart= by hand, in the test world, to show why it
+// failed: the user's journal is not always readable by the user.
+func rerun(t *testing.T, env []string, unit string) string {
+	t.Helper()
+	text := strings.ReplaceAll(systemctl(t, "cat", unit).Out, "\\\n\t", " ")
+	r := strings.NewReplacer("%t", os.Getenv("XDG_RUNTIME_DIR"), "%N", strings.TrimSuffix(unit, ".service"), "%n", unit)
+	for _, l := range strings.Split(text, "\n") {
+		if v, found := strings.CutPrefix(l, "ExecStart="); found {
+			argv, err := quadlet.SplitWords(r.Replace(v))
+			if err != nil || len(argv) == 0 {
+				return fmt.Sprintf("cannot split ExecStart=%s: %v", v, err)
+			}
+			res := runCmd(env, nil, argv[0], argv[1:]...)
+			return fmt.Sprintf("ExecStart by hand: exit %d\nstdout: %s\nstderr: %s", res.Code, res.Out, res.Err)
+		}
+	}
+	return "no ExecStart= in " + unit
+}
+
+// worldServiceEnv is the [Service] Environment= that makes rpod run by
+// systemd use the test world's store, namespace and registries.
+func worldServiceEnv(env []string) string {
+	var kv []string
+	for _, k := range []string{"HOME", "XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "CONTAINERS_REGISTRIES_CONF"} {
+		kv = append(kv, strconv.Quote(k+"="+getenv(env, k)))
+	}
+	return strings.Join(kv, " ")
+}
+
+// installQuadlet puts name (a Quadlet file) where the user's systemd
+// finds it, reloads, and returns a cleanup-registered unit directory.
+func installQuadlet(t *testing.T, env []string, name, body string) {
+	t.Helper()
+	rt := os.Getenv("XDG_RUNTIME_DIR")
+	installed := ""
+	for _, p := range generatorPaths {
+		if _, err := os.Stat(p); err == nil {
+			installed = p
+		}
+	}
+	var src string
+	if installed != "" {
+		// The real thing: the generator reads ~/.config/containers/systemd of the user's manager.
+		home, _ := os.UserHomeDir()
+		src = filepath.Join(home, ".config", "containers", "systemd")
+		t.Logf("using the installed generator %s", installed)
+	} else {
+		src = filepath.Join(getenv(env, "XDG_CONFIG_HOME"), "containers", "systemd")
+		t.Logf("no rpod-user-generator installed in the guest: writing its output into %s/systemd/user", rt)
+	}
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(src, name)
+	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(rt, "systemd", "user")
+	if installed == "" {
+		ok(t, env, "systemd", "generator", out)
+	}
+	unit := strings.TrimSuffix(name, filepath.Ext(name)) + ".service"
+	t.Cleanup(func() {
+		systemctl(t, "stop", unit)
+		os.Remove(file)
+		os.Remove(filepath.Join(out, unit))
+		systemctl(t, "daemon-reload")
+	})
+	systemctlOK(t, "daemon-reload")
+	if r := systemctl(t, "cat", unit); r.Code != 0 {
+		t.Fatalf("systemd does not know %s after daemon-reload: %s\n%s", unit, r.Err, journal(t))
+	}
+}
+
+// TestQuadletStartStop: a .container file becomes a unit, starting it runs
+// the container in the unit's cgroup, stopping it stops and removes it.
+func TestQuadletStartStop(t *testing.T) {
+	env := newWorld(t)
+	installQuadlet(t, env, "qhello.container", fmt.Sprintf(`[Unit]
+Description=rpod quadlet test
+
+[Container]
+Image=busybox
+ContainerName=qhello
+Exec=sh -c 'echo started; trap "exit 0" TERM; while :; do sleep 0.1; done'
+Label=test=quadlet
+
+[Service]
+Environment=%s
+TimeoutStartSec=300
+`, worldServiceEnv(env)))
+
+	r := systemctl(t, "start", "qhello.service")
+	if r.Code != 0 {
+		t.Fatalf("systemctl --user start qhello.service: exit %d: %s\nstatus:\n%s\n%s", r.Code, r.Err,
+			systemctl(t, "status", "--no-pager", "qhello.service").Out, rerun(t, env, "qhello.service"))
+	}
+	if st := strings.TrimSpace(systemctl(t, "is-active", "qhello.service").Out); st != "active" {
+		t.Errorf("qhello.service is %s after start, want active", st)
+	}
+	if out := ok(t, env, "ps", "--format", "{{.Names}}"); !strings.Contains(out, "qhello") {
+		t.Fatalf("rpod ps does not show the unit's container:\n%s", out)
+	}
+	// The container runs in the unit's own cgroup (--cgroups=split), not a scope of rpod's.
+	pid := strings.TrimSpace(ok(t, env, "inspect", "-f", "{{.State.Pid}}", "qhello"))
+	if cg, err := os.ReadFile("/proc/" + pid + "/cgroup"); err != nil || !strings.Contains(string(cg), "/qhello.service/") {
+		t.Errorf("the container's process %s is not under qhello.service: %q %v", pid, cg, err)
+	}
+	main := strings.TrimSpace(systemctl(t, "show", "-p", "MainPID", "--value", "qhello.service").Out)
+	if main == "0" || main == "" {
+		t.Errorf("qhello.service has no main PID (the monitor should be it)")
+	}
+	if j := runCmd(os.Environ(), nil, "journalctl", "--user", "-u", "qhello.service", "--no-pager").Out; !strings.Contains(j, "started") {
+		t.Logf("the container's output is not in the journal (needs --log-driver=journald):\n%s", j)
+	}
+
+	systemctlOK(t, "stop", "qhello.service")
+	if st := strings.TrimSpace(systemctl(t, "is-active", "qhello.service").Out); st != "inactive" {
+		t.Errorf("qhello.service is %s after stop, want inactive", st)
+	}
+	if out := ok(t, env, "ps", "-a", "--format", "{{.Names}}"); strings.Contains(out, "qhello") {
+		t.Errorf("the container is still there after stop (--rm):\n%s", out)
+	}
+}
+
+// TestGenerateSystemdNewUnit: rpod generate systemd --new gives a unit that
+// systemd runs.
+func TestGenerateSystemdNewUnit(t *testing.T) {
+	env := newWorld(t)
+	ok(t, env, "create", "--name", "gnew", "busybox", "sh", "-c", `trap "exit 0" TERM; while :; do sleep 0.1; done`)
+	args := []string{"generate", "systemd", "--new", "--name"}
+	for _, k := range []string{"HOME", "XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "CONTAINERS_REGISTRIES_CONF"} {
+		args = append(args, "--env", k+"="+getenv(env, k))
+	}
+	unit := ok(t, env, append(args, "gnew")...)
+	ok(t, env, "rm", "gnew")
+	dir := filepath.Join(os.Getenv("XDG_RUNTIME_DIR"), "systemd", "user")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "container-gnew.service")
+	if err := os.WriteFile(path, []byte(unit), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		systemctl(t, "stop", "container-gnew.service")
+		os.Remove(path)
+		systemctl(t, "daemon-reload")
+	})
+	systemctlOK(t, "daemon-reload")
+	if r := systemctl(t, "start", "container-gnew.service"); r.Code != 0 {
+		t.Fatalf("start container-gnew.service: exit %d: %s\n%s\n%s", r.Code, r.Err,
+			systemctl(t, "status", "--no-pager", "container-gnew.service").Out, rerun(t, env, "container-gnew.service"))
+	}
+	waitUntil(t, "gnew running", func() bool {
+		return strings.Contains(run(env, nil, "ps", "--format", "{{.Names}}").Out, "gnew")
+	})
+	systemctlOK(t, "stop", "container-gnew.service")
+	if out := ok(t, env, "ps", "-a", "--format", "{{.Names}}"); strings.Contains(out, "gnew") {
+		t.Errorf("gnew is still there after stop:\n%s", out)
+	}
+}
+
+// TestQuadletMalformedKey: a bad key is reported with its file and line,
+// and the unit is not generated.
+func TestQuadletMalformedKey(t *testing.T) {
+	env := newWorld(t)
+	dir := filepath.Join(getenv(env, "XDG_CONFIG_HOME"), "containers", "systemd")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "bad.container")
+	if err := os.WriteFile(file, []byte("[Container]\nImage=busybox\nPublishPorts=80\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, run(env, nil, "systemd", "dryrun"), 1, file+`:3: unsupported key "PublishPorts" in section [Container]`)
+	out := t.TempDir()
+	wantError(t, run(env, nil, "systemd", "generator", out), 1, file+":3:")
+	if _, err := os.Stat(filepath.Join(out, "bad.service")); err == nil {
+		t.Errorf("bad.service was generated")
+	}
+}
+
+// TestGenerateSystemdExisting: the unit of rpod generate systemd (without
+// --new) starts and stops an existing container.
+func TestGenerateSystemdExisting(t *testing.T) {
+	env := newWorld(t)
+	ok(t, env, "create", "--name", "gold", "busybox", "sh", "-c", `trap "exit 0" TERM; while :; do sleep 0.1; done`)
+	args := []string{"generate", "systemd", "--name"}
+	for _, k := range []string{"HOME", "XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "CONTAINERS_REGISTRIES_CONF"} {
+		args = append(args, "--env", k+"="+getenv(env, k))
+	}
+	unit := ok(t, env, append(args, "gold")...)
+	dir := filepath.Join(os.Getenv("XDG_RUNTIME_DIR"), "systemd", "user")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "container-gold.service")
+	if err := os.WriteFile(path, []byte(unit), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		systemctl(t, "stop", "container-gold.service")
+		os.Remove(path)
+		systemctl(t, "daemon-reload")
+	})
+	systemctlOK(t, "daemon-reload")
+	if r := systemctl(t, "start", "container-gold.service"); r.Code != 0 {
+		t.Fatalf("start container-gold.service: exit %d: %s\n%s\n%s", r.Code, r.Err,
+			systemctl(t, "status", "--no-pager", "container-gold.service").Out, rerun(t, env, "container-gold.service"))
+	}
+	status := func() string {
+		return strings.TrimSpace(ok(t, env, "inspect", "-f", "{{.State.Status}}", "gold"))
+	}
+	waitUntil(t, "gold started", func() bool { return status() != "created" })
+	// The unit stays active while the container runs: its main process is the monitor.
+	time.Sleep(2 * time.Second)
+	if st := strings.TrimSpace(systemctl(t, "is-active", "container-gold.service").Out); st != "active" || status() != "running" {
+		t.Fatalf("a while after start: unit %s, container %s; want active and running\n%s\ninspect: %s", st, status(),
+			systemctl(t, "status", "--no-pager", "container-gold.service").Out,
+			run(env, nil, "inspect", "-f", "{{json .State}}", "gold").Out)
+	}
+	systemctlOK(t, "stop", "container-gold.service")
+	if s := status(); s != "exited" {
+		t.Errorf("after systemctl stop the container is %s, want exited", s)
+	}
+}
