@@ -30,6 +30,7 @@ install: build
 # rpod does not use (libbtrfs-dev, libgpgme-dev). Go has no per-module tags.
 vet:
 	$(GO) vet -tags "$(TAGS)" ./...
+	$(GO) vet -tags "guest $(TAGS)" ./tests/guest
 
 # Unit tests, short fuzz runs and the end-to-end suite. As root it installs
 # what the suite needs and runs it as an unprivileged user (see tests/run.sh).

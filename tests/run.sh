@@ -12,7 +12,7 @@ TAGS="exclude_graphdriver_btrfs containers_image_openpgp"
 TEST_USER=${RPOD_TEST_USER:-rpodtest}
 # What the suite runs for real: newuidmap/newgidmap, overlay helpers, user-mode
 # networking helpers, the registry and the busybox the fixture images are built from.
-PACKAGES=(uidmap fuse-overlayfs fuse3 slirp4netns passt busybox-static docker-registry iperf3 skopeo catatonit ca-certificates)
+PACKAGES=(uidmap fuse-overlayfs fuse3 slirp4netns passt busybox-static docker-registry iperf3 skopeo catatonit ca-certificates libcap2-bin)
 
 missing_packages() {
   local p
@@ -79,7 +79,63 @@ run_tests() {
   else
     echo "== test output kept in $work/results"
   fi
-  echo "tests: $pass passed, $fail failed, $skip skipped"
+  summary="tests: $pass passed, $fail failed, $skip skipped"
+  host_rc=$rc # returning it would end the script here (set -e), before the guest suite
+}
+
+# hostbreak_tests: tests/hostbreak as root. Each test breaks one thing on
+# this host (/etc/subuid, a sysctl, a device's mode), runs rpod as the test
+# user, checks rpod system check's line and fix, and restores the host.
+hostbreak_tests() {
+  local work rc
+  work=$(mktemp -d /tmp/rpod-hostbreak.XXXXXX)
+  chmod 0755 "$work"
+  go build -tags "$TAGS" -o "$work/rpod" ./cmd/rpod
+  go test -tags "$TAGS" -c -o "$work/hostbreak.test" ./tests/hostbreak
+  chmod -R a+rX "$work"
+  echo "== tests/hostbreak (as root: breaks and restores the host, runs rpod as $TEST_USER)"
+  set +e
+  (cd tests/hostbreak && RPOD_BIN="$work/rpod" RPOD_TEST_USER="$TEST_USER" "$work/hostbreak.test" -test.v -test.timeout 10m) 2>&1 |
+    tee "$work/results" | grep -E '^(--- FAIL|FAIL|PASS|ok|panic)|^\s+\S+_test.go:[0-9]+:'
+  rc=${PIPESTATUS[0]}
+  set -e
+  summary+="; hostbreak: $(grep -cE '^\s*--- PASS' "$work/results" || true) passed, $(grep -cE '^\s*--- FAIL' "$work/results" || true) failed, $(grep -cE '^\s*--- SKIP' "$work/results" || true) skipped"
+  if [ "$rc" = 0 ]; then
+    rm -rf "$work"
+  else
+    echo "== hostbreak output kept in $work/results"
+  fi
+  return $rc
+}
+
+# guest_tests: the tests/guest suite in the systemd guest VM (tests/vm), for
+# what this host may lack (cgroup v2 delegation, systemd user scopes). As
+# root it builds the VM image when needed; otherwise it runs only when the
+# image is already built. Adds the guest's counts to $summary.
+guest_tests() {
+  local out rc=0
+  if [ "${RPOD_SKIP_GUEST:-}" = 1 ]; then
+    echo "== guest suite skipped (RPOD_SKIP_GUEST=1)"
+    summary+="; guest suite skipped"
+    return 0
+  fi
+  if [ "$(id -u)" != 0 ] && ! bash tests/vm/build-image.sh 2>/dev/null; then
+    echo "== guest suite skipped: no current VM image (sudo tests/vm/build-image.sh builds it, or run make test as root)"
+    summary+="; guest suite skipped (no VM image)"
+    return 0
+  fi
+  echo "== guest suite (tests/vm/guest-test)"
+  out=$(mktemp /tmp/rpod-guest-results.XXXXXX)
+  set +e
+  bash tests/vm/guest-test 2>&1 | tee "$out" | grep --line-buffered -E '^(--- FAIL|FAIL|PASS|ok|panic|== |guest|run-in-vm:|build-image:)|^\s+\S+_test.go:[0-9]+:'
+  rc=${PIPESTATUS[0]}
+  set -e
+  summary+="; guest: $(grep -cE '^\s*--- PASS' "$out" || true) passed, $(grep -cE '^\s*--- FAIL' "$out" || true) failed, $(grep -cE '^\s*--- SKIP' "$out" || true) skipped"
+  if [ "$rc" = 0 ]; then
+    rm -f "$out"
+  else
+    echo "== guest test output kept in $out"
+  fi
   return $rc
 }
 
@@ -89,12 +145,14 @@ command -v go >/dev/null || { echo "make test needs a Go toolchain (go >= 1.21 o
 echo "== fuzzing parsers"
 FUZZTIME=${FUZZTIME:-5s} bash tests/fuzz.sh
 
+host_rc=0 summary=
 if [ "$(id -u)" = 0 ]; then
   prepare_machine
   home=$(getent passwd "$TEST_USER" | cut -d: -f6)
   as_user=(runuser -u "$TEST_USER" -- env -i "HOME=$home" "USER=$TEST_USER" "LOGNAME=$TEST_USER"
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "LANG=C.UTF-8")
   run_tests "${as_user[@]}"
+  hostbreak_tests || host_rc=1
 else
   missing=$(missing_packages)
   if [ -n "$missing" ]; then
@@ -103,3 +161,7 @@ else
   fi
   run_tests env
 fi
+guest_rc=0
+guest_tests || guest_rc=1
+echo "$summary"
+[ "$host_rc" = 0 ] && [ "$guest_rc" = 0 ]
