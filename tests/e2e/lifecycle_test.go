@@ -7,17 +7,14 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rpod/rpod/internal/testworld"
 )
 
 // waitUntil polls cond for up to 20 s.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("timed out waiting for %s", what)
+	testworld.WaitUntil(t, 20*time.Second, what, cond)
 }
 
 func psLine(t *testing.T, env []string, name string) string {

@@ -8,7 +8,6 @@
 package guest
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rpod/rpod/internal/fixture"
+	"github.com/rpod/rpod/internal/testworld"
 )
 
 var (
@@ -25,6 +25,7 @@ var (
 	baseDir string
 	// baseEnv is the environment of the shared test world; see newWorld for a private one.
 	baseEnv []string
+	suite   testworld.Suite
 )
 
 func TestMain(m *testing.M) {
@@ -67,25 +68,16 @@ func testMain(m *testing.M) int {
 }
 
 // setup serves the fixture's busybox from a local registry and pulls it
-// into the shared world.
+// into the shared world. Worlds keep the user's session bus, so that rpod
+// reaches the user's systemd.
 func setup() (*fixture.Registry, error) {
-	reg, err := fixture.StartRegistry(filepath.Join(baseDir, "registry"))
+	suite = testworld.Suite{Bin: rpodBin, Dir: baseDir, Timeout: commandTimeout, Keep: []string{"DBUS_SESSION_BUS_ADDRESS"}}
+	reg, err := suite.Serve("busybox")
 	if err != nil {
-		return nil, err
-	}
-	regAddr = reg.Addr
-	dir := filepath.Join(baseDir, "images", "busybox")
-	if err := fixture.BuildBusybox(dir); err != nil {
-		return reg, fmt.Errorf("build busybox: %w", err)
-	}
-	if err := fixture.Push(context.Background(), dir, regAddr+"/busybox:latest"); err != nil {
-		return reg, fmt.Errorf("push busybox: %w", err)
-	}
-	regconf := fmt.Sprintf("unqualified-search-registries = [%q]\n\n[[registry]]\nlocation = %q\ninsecure = true\n", regAddr, regAddr)
-	if err := os.WriteFile(filepath.Join(baseDir, "registries.conf"), []byte(regconf), 0o644); err != nil {
 		return reg, err
 	}
-	if baseEnv, err = makeWorld(filepath.Join(baseDir, "world")); err != nil {
+	regAddr = reg.Addr
+	if baseEnv, err = suite.MakeWorld(filepath.Join(baseDir, "world")); err != nil {
 		return reg, err
 	}
 	if r := run(baseEnv, nil, "pull", "-q", "busybox"); r.Code != 0 {
