@@ -7,9 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -126,16 +123,7 @@ func TestPublishKeepsSourceTCP(t *testing.T) {
 // skips.
 func udpPeerEcho(t *testing.T) string {
 	t.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		if _, err := os.Stat("/usr/local/go/bin/go"); err != nil {
-			t.Skip("no go toolchain to build the UDP server")
-		}
-		goBin = "/usr/local/go/bin/go"
-	}
-	dir := t.TempDir()
-	os.Chmod(dir, 0o755)
-	prog := `package main
+	return buildStatic(t, "udppeer", `package main
 
 import ("net"; "os")
 
@@ -149,21 +137,7 @@ func main() {
 		pc.WriteTo([]byte(from.(*net.UDPAddr).AddrPort().String()), from)
 	}
 }
-`
-	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(prog), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "udppeer")
-	build := exec.Command(goBin, "build", "-o", bin, "main.go")
-	build.Dir = dir
-	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOTOOLCHAIN=local", "GO111MODULE=off")
-	if os.Getenv("HOME") == "" {
-		build.Env = append(build.Env, "HOME="+dir)
-	}
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Skipf("build the UDP server: %v\n%s", err, out)
-	}
-	return bin
+`)
 }
 
 // udpPeer sends a datagram to the host port from src (a new socket, so a

@@ -196,17 +196,7 @@ func TestPublishRandom(t *testing.T) {
 // has no UDP), or skips.
 func udpEcho(t *testing.T) string {
 	t.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		if _, err := os.Stat("/usr/local/go/bin/go"); err != nil {
-			t.Skip("no go toolchain to build the UDP echo server")
-		}
-		goBin = "/usr/local/go/bin/go"
-	}
-	dir := t.TempDir()
-	os.Chmod(dir, 0o755)
-	src := filepath.Join(dir, "main.go")
-	prog := `package main
+	return buildStatic(t, "udpecho", `package main
 
 import ("net"; "os")
 
@@ -220,19 +210,34 @@ func main() {
 		pc.WriteTo(append([]byte("echo "), buf[:n]...), from)
 	}
 }
-`
-	if err := os.WriteFile(src, []byte(prog), 0o644); err != nil {
+`)
+}
+
+// buildStatic builds prog, a one-file Go program, into a static binary a
+// container can run from a bind mount, or skips without a Go toolchain.
+func buildStatic(t *testing.T, name, prog string) string {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		if _, err := os.Stat("/usr/local/go/bin/go"); err != nil {
+			t.Skipf("no go toolchain to build %s", name)
+		}
+		goBin = "/usr/local/go/bin/go"
+	}
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(prog), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(dir, "udpecho")
-	build := exec.Command(goBin, "build", "-o", bin, src)
+	bin := filepath.Join(dir, name)
+	build := exec.Command(goBin, "build", "-o", bin, "main.go")
 	build.Dir = dir
 	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOTOOLCHAIN=local", "GO111MODULE=off")
-	if home := os.Getenv("HOME"); home == "" {
+	if os.Getenv("HOME") == "" {
 		build.Env = append(build.Env, "HOME="+dir)
 	}
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Skipf("build the UDP echo server: %v\n%s", err, out)
+		t.Skipf("build %s: %v\n%s", name, err, out)
 	}
 	return bin
 }

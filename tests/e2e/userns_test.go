@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
 	"regexp"
@@ -454,20 +453,7 @@ func TestNewuidmapMissing(t *testing.T) {
 }
 
 func TestNewuidmapNotSetuid(t *testing.T) {
-	dir := t.TempDir()
-	for _, h := range []string{"newuidmap", "newgidmap"} {
-		src, err := exec.LookPath(h)
-		if err != nil {
-			t.Skipf("%s not installed", h)
-		}
-		b, err := os.ReadFile(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, h), b, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := nonSetuidHelpers(t)
 	env := newWorld(t, "PATH="+dir+":/usr/bin:/bin")
 	r := run(env, nil, "unshare", "true")
 	wantError(t, r, 125, filepath.Join(dir, "newuidmap")+" is not setuid root")
