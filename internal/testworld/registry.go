@@ -15,6 +15,13 @@ var builders = map[string]func(string) error{
 	"multilayer": fixture.BuildMultilayer,
 }
 
+// The hostile images of the escape tests (evil-*).
+func init() {
+	for name, build := range fixture.MaliciousImages {
+		builders[name] = build
+	}
+}
+
 // Serve starts a local registry holding the named fixture images (each as
 // NAME:latest) and writes the registries.conf every world uses, which makes
 // it the one search registry.

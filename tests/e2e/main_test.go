@@ -71,7 +71,7 @@ func setup() (*fixture.Registry, error) {
 		}
 	}
 	suite = testworld.Suite{Bin: rpodBin, Dir: baseDir, Timeout: 3 * time.Minute}
-	reg, err := suite.Serve("busybox", "multilayer")
+	reg, err := suite.Serve(append([]string{"busybox", "multilayer"}, maliciousImages()...)...)
 	if err != nil {
 		return reg, err
 	}
