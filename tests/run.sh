@@ -143,7 +143,7 @@ command -v go >/dev/null || { echo "make test needs a Go toolchain (go >= 1.21 o
 # Fuzzing is pure parsing: it runs as whoever called make test, before the
 # suite, so that the suite's summary is the last line.
 echo "== fuzzing parsers"
-FUZZTIME=${FUZZTIME:-5s} bash tests/fuzz.sh
+FUZZTIME=${FUZZTIME:-3s} bash tests/fuzz.sh
 
 host_rc=0 summary=
 if [ "$(id -u)" = 0 ]; then
