@@ -115,8 +115,12 @@ func Pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 		}
 		var img *cstorage.Image
 		err := retry.Do(ctx, report, func() (err error) {
-			img, err = pullOne(ctx, store, sys, pc, c.Value, o.Report)
-			return err
+			for again := 0; ; again++ {
+				img, err = pullOne(ctx, store, sys, pc, c.Value, o.Report)
+				if err == nil || again == 4 || !removedMeanwhile(err) {
+					return err
+				}
+			}
 		})
 		if err != nil {
 			var pe *PlatformError
@@ -138,6 +142,18 @@ func Pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 		return nil, fmt.Errorf("pull %s: no registries to search: add unqualified-search-registries to registries.conf or use a full name", name)
 	}
 	return nil, errors.New(strings.Join(errs, "; "))
+}
+
+// removedMeanwhile reports a pull that lost a race with an rpod rmi of the
+// same image: it reused layers or the image record that the rmi then
+// deleted. Pulling again fetches what is missing.
+func removedMeanwhile(err error) bool {
+	if errors.Is(err, cstorage.ErrLayerUnknown) || errors.Is(err, cstorage.ErrImageUnknown) || errors.Is(err, cstorage.ErrNotAnID) {
+		return true
+	}
+	// containers/image does not wrap this one: a layer it found in the store went away.
+	msg := err.Error()
+	return strings.Contains(msg, "layer for blob") && strings.Contains(msg, "not found")
 }
 
 // resolveError explains a short name that cannot be resolved; for an

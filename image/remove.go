@@ -1,6 +1,7 @@
 package image
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -98,8 +99,12 @@ func Untag(store cstorage.Store, img *cstorage.Image, names []string) error {
 }
 
 // Delete removes the image and those of its layers no other image uses.
+// An image another rpod removed meanwhile is removed: as podman does.
 func Delete(store cstorage.Store, img *cstorage.Image) error {
 	if _, err := store.DeleteImage(img.ID, true); err != nil {
+		if errors.Is(err, cstorage.ErrImageUnknown) || errors.Is(err, cstorage.ErrNotAnImage) {
+			return nil
+		}
 		return fmt.Errorf("remove image %s: %w", shortID(img.ID), err)
 	}
 	return nil

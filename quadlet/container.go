@@ -280,7 +280,12 @@ func (g *gen) container(f *UnitFile) (*Unit, error) {
 		args = append(args, ws...)
 	}
 
-	stop := append(append([]string{}, rpod...), "rm", "-v", "-f", "-i", "--cidfile=%t/%N.cid")
+	// rm -f without -t kills at once: give the container its stop timeout.
+	stopTime := "10"
+	if e, ok := last("StopTimeout"); ok {
+		stopTime = e.Value
+	}
+	stop := append(append([]string{}, rpod...), "rm", "-v", "-f", "-i", "-t", stopTime, "--cidfile=%t/%N.cid")
 	b.addService("Environment", "RPOD_SYSTEMD_UNIT=%n")
 	b.addDefault("KillMode", "mixed")
 	b.addService("ExecStop", JoinWords(stop))

@@ -21,6 +21,7 @@ type ServiceOptions struct {
 	Wants, After  []string // more [Unit] dependencies
 	Requires      []string
 	Env           []string // Environment= lines
+	PIDFile       string   // the monitor's pid file, PIDFile= (not New)
 }
 
 // RestartPolicies are the values of systemd's Restart=.
@@ -65,6 +66,9 @@ func ServiceUnit(o ServiceOptions) string {
 		fmt.Fprintf(&b, "ExecStart=%s\n", JoinWords([]string{o.Rpod, "start", o.Container}))
 		fmt.Fprintf(&b, "ExecStop=%s\n", continued([]string{o.Rpod, "stop", "-t", t, o.Container}))
 		fmt.Fprintf(&b, "ExecStopPost=%s\n", continued([]string{o.Rpod, "stop", "-t", t, o.Container}))
+		if o.PIDFile != "" {
+			fmt.Fprintf(&b, "PIDFile=%s\n", o.PIDFile)
+		}
 		b.WriteString("Type=forking\n")
 	}
 	b.WriteString("\n[Install]\nWantedBy=default.target\n")

@@ -41,10 +41,20 @@ type Config struct {
 	LogDriver string `json:"logDriver,omitempty"`
 	// LogFile is --log-opt path=: the log instead of ctr.log in the container's directory.
 	LogFile string `json:"logFile,omitempty"`
+	// LogTag is --log-opt tag=: the journald driver's CONTAINER_TAG.
+	LogTag string `json:"logTag,omitempty"`
+	// Healthcheck is --health-* or the image's; nil: none (health.go).
+	Healthcheck *HealthConfig `json:"healthcheck,omitempty"`
 	// Cgroups are --cgroups, --cgroup-parent and the resource limits (rpod update changes them).
 	Cgroups cgroupdelegate.Options `json:"cgroups,omitzero"`
 	// Resources are the limit flags as given, where the cgroup's values do not say them (inspect).
 	Resources Resources `json:"resources,omitzero"`
+	// CreateCommand is the command line that created the container (inspect, generate systemd --new).
+	CreateCommand []string `json:"createCommand,omitempty"`
+	// SdNotifyMode is --sdnotify: conmon, container, healthy or ignore; "" is conmon (sdnotify.go).
+	SdNotifyMode string `json:"sdNotifyMode,omitempty"`
+	// CIDFile is --cidfile: removed with the container, as podman does.
+	CIDFile string `json:"cidFile,omitempty"`
 	UserConfig
 }
 
@@ -197,6 +207,8 @@ func (c *Container) LogPath() (string, error) {
 	switch {
 	case c.LogDriver == "none":
 		return os.DevNull, nil
+	case c.LogDriver == "journald":
+		return "", nil // no file: the journal holds it (ReadJournal)
 	case c.LogFile != "":
 		return c.LogFile, nil
 	}
@@ -280,6 +292,10 @@ func (c *Container) Remove(force bool) error {
 	// Nor may a restart policy bring it back while it is removed.
 	c.markStoppedByUser()
 	c.endRestartWait(10 * time.Second)
+	if force {
+		c.waitStarting(10 * time.Second) // starting.go
+		s = c.State()
+	}
 	if s.Status == "running" {
 		unix.Kill(s.Pid, unix.SIGKILL)
 	}
@@ -287,6 +303,7 @@ func (c *Container) Remove(force bool) error {
 	if err := c.store.DeleteContainer(c.ID); err != nil {
 		return fmt.Errorf("remove container %s: %w", c.Name, err)
 	}
+	c.removeCIDFile()
 	return nil
 }
 

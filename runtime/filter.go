@@ -1,8 +1,10 @@
 package runtime
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -16,6 +18,8 @@ type Filter struct {
 	Ancestor []string
 	Exited   []int
 	Labels   [][2]string // key and value; a value of "" asks only for the key
+	// RestartPolicy holds restart-policy= values: no, on-failure, always, unless-stopped.
+	RestartPolicy []string
 }
 
 var validStatus = map[string]bool{"created": true, "running": true, "exited": true, "paused": true, "stopped": true, "restarting": true, "removing": true, "configured": true, "unknown": true}
@@ -53,8 +57,15 @@ func ParseFilter(fs []string) (*Filter, error) {
 		case "label":
 			lk, lv, _ := strings.Cut(v, "=")
 			f.Labels = append(f.Labels, [2]string{lk, lv})
+		case "restart-policy":
+			switch v {
+			case "no", "on-failure", "always", "unless-stopped":
+			default:
+				return nil, fmt.Errorf("invalid filter %q: restart-policy is one of no, on-failure, always, unless-stopped", s)
+			}
+			f.RestartPolicy = append(f.RestartPolicy, v)
 		default:
-			return nil, fmt.Errorf("invalid filter %q: the keys are status, name, id, ancestor, exited and label", s)
+			return nil, fmt.Errorf("invalid filter %q: the keys are status, name, id, ancestor, exited, label and restart-policy", s)
 		}
 	}
 	return f, nil
@@ -77,6 +88,9 @@ func (f *Filter) Match(c *Container, s State) bool {
 		return false
 	}
 	if len(f.Exited) > 0 && !anyOf(f.Exited, func(code int) bool { return s.Status == "exited" && s.ExitCode == code }) {
+		return false
+	}
+	if len(f.RestartPolicy) > 0 && !slices.Contains(f.RestartPolicy, cmp.Or(c.RestartPolicy.Name, "no")) {
 		return false
 	}
 	// Every label filter must match, as podman's.

@@ -43,6 +43,9 @@ func TestParseFilter(t *testing.T) {
 		{"label-missing", []string{"label=owner"}, running, false, false},
 		{"label-empty-value", []string{"label=tier"}, running, true, false},
 		{"labels-all-match", []string{"label=app=web", "label=owner"}, running, false, false},
+		{"restart-policy-none-is-no", []string{"restart-policy=no"}, running, true, false},
+		{"restart-policy-other", []string{"restart-policy=always"}, running, false, false},
+		{"restart-policy-bogus", []string{"restart-policy=sometimes"}, running, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := ParseFilter(tc.filters)

@@ -41,6 +41,7 @@ func (c *Container) Stop(timeout time.Duration) error {
 	}
 	c.markStoppedByUser()
 	if s.Status != "running" {
+		c.ReapDead() // starting.go
 		c.endRestartWait(timeout + 10*time.Second)
 		return nil
 	}

@@ -40,6 +40,8 @@ type LogWriter struct {
 	max   int64 // 0: never rotate
 	size  int64 // of the current file
 	chunk int   // longest text of one record, so that a record fits in max
+	// journal, when set, takes the records instead of the file (journald.go).
+	journal *journalWriter
 }
 
 // OpenLog opens (creating) the log file for appending; past maxSize bytes
@@ -101,6 +103,10 @@ func (w *LogWriter) Copy(stream string, r io.Reader) {
 }
 
 func (w *LogWriter) write(stream, tag string, line []byte) {
+	if w.journal != nil {
+		w.journal.send(stream, tag == "P", line)
+		return
+	}
 	var b bytes.Buffer
 	b.Grow(maxRecordHead + len(line))
 	b.WriteString(time.Now().UTC().Format(logTimeFormat))
@@ -139,7 +145,12 @@ func (w *LogWriter) rotate() {
 }
 
 // Close closes the log file.
-func (w *LogWriter) Close() error { return w.f.Close() }
+func (w *LogWriter) Close() error {
+	if w.journal != nil {
+		return w.journal.close()
+	}
+	return w.f.Close()
+}
 
 // LogRecord is one parsed line of a log file.
 type LogRecord struct {

@@ -24,6 +24,7 @@ func (c *Container) Monitor(started func(error), hooks Hooks) int {
 	unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 	// A start by the user lets the policy act again.
 	c.clearStoppedByUser()
+	c.ReapDead() // a previous owner killed while it ran left its mount (starting.go)
 	fail := func(code int, err error) int {
 		c.SetState(State{Status: "exited", ExitCode: code, FinishedAt: time.Now()})
 		started(err)
@@ -34,11 +35,7 @@ func (c *Container) Monitor(started func(error), hooks Hooks) int {
 		return fail(ExitRpodError, err)
 	}
 	defer c.Unmount()
-	path, err := c.LogPath()
-	if err != nil {
-		return fail(ExitRpodError, err)
-	}
-	log, err := OpenLog(path, c.LogMaxSize)
+	log, err := c.openLog() // journald.go
 	if err != nil {
 		return fail(ExitRpodError, err)
 	}
@@ -75,7 +72,7 @@ func (c *Container) Monitor(started func(error), hooks Hooks) int {
 		}
 		// Decided before the exit is recorded: `rpod stop` returns once it is,
 		// and a start that follows clears the user's stop.
-		again := c.RestartPolicy.Restarts(code, restarts, c.stoppedByUser())
+		again := c.takeHealthRestart() || c.RestartPolicy.Restarts(code, restarts, c.stoppedByUser())
 		st := State{Status: "exited", ExitCode: code, StartedAt: startedAt, FinishedAt: time.Now(), RestartCount: restarts,
 			OOMKilled: OOMKills(cg) > ooms}
 		drain(wake)
@@ -165,14 +162,19 @@ func (c *Container) runOnce(spec *Spec, log *LogWriter, srv *attachServer, resta
 	}
 	defer srv.setInput(nil, nil)
 	pidStart, _ := proc.StartTime(p.Pid())
-	c.SetState(State{Status: "running", Pid: p.Pid(), PidStart: pidStart, MonitorPid: os.Getpid(), StartedAt: time.Now(), RestartCount: restarts,
-		CgroupPath: Leaf(hooks.Cgroup)})
+	if c.SetState(State{Status: "running", Pid: p.Pid(), PidStart: pidStart, MonitorPid: os.Getpid(), StartedAt: time.Now(), RestartCount: restarts,
+		CgroupPath: Leaf(hooks.Cgroup)}) != nil && c.removed() {
+		// rpod rm removed it while it started: it must not run on unseen.
+		unix.Kill(p.Pid(), unix.SIGKILL)
+	}
 	started(nil)
 	// A stop that raced with this restart still wins.
 	if restarts > 0 && c.stoppedByUser() {
 		unix.Kill(p.Pid(), unix.SIGKILL)
 	}
+	stopHealth := c.StartHealth() // health_monitor.go
 	code, _ := p.Wait(stdio)
+	stopHealth()
 	copies.Wait()
 	return code, nil
 }

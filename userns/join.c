@@ -25,6 +25,11 @@ int rpod_joined_gid = -1;
 // namespace: they either work outside it or manage the pause process itself.
 static int skip_join(int argc, char **argv) {
 	const char *cmd = NULL, *sub = NULL;
+	// As a systemd user generator rpod only reads Quadlet files: no store.
+	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	base = base ? base + 1 : (argc > 0 ? argv[0] : "");
+	if (strcmp(base, "rpod-user-generator") == 0)
+		return 1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
@@ -51,6 +56,8 @@ static int skip_join(int argc, char **argv) {
 		return 1;
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "help") == 0 || strcmp(cmd, "completion") == 0 ||
 	    strcmp(cmd, "__complete") == 0)
+		return 1;
+	if (strcmp(cmd, "systemd") == 0) // Quadlet files to units: no store
 		return 1;
 	if (strcmp(cmd, "system") == 0 && sub != NULL && (strcmp(sub, "migrate") == 0 || strcmp(sub, "check") == 0))
 		return 1;
@@ -111,6 +118,22 @@ static void pause_forever(void) {
 		pause();
 }
 
+// pause_join moves a new pause process into the namespaces of holder, a
+// monitor that outlived the previous pause process (userns/holders.go).
+static int pause_join(long holder) {
+	char nspath[64];
+	snprintf(nspath, sizeof nspath, "/proc/%ld/ns/user", holder);
+	int userfd = open(nspath, O_RDONLY | O_CLOEXEC);
+	snprintf(nspath, sizeof nspath, "/proc/%ld/ns/mnt", holder);
+	int mntfd = open(nspath, O_RDONLY | O_CLOEXEC);
+	int ok = userfd >= 0 && mntfd >= 0 && setns(userfd, CLONE_NEWUSER) == 0 && setns(mntfd, CLONE_NEWNS) == 0;
+	if (userfd >= 0)
+		close(userfd);
+	if (mntfd >= 0)
+		close(mntfd);
+	return ok ? 0 : -1;
+}
+
 static void join(void) {
 	char dir[PATH_MAX], path[PATH_MAX + 32], buf[128];
 	runtime_dir(dir, sizeof dir);
@@ -138,6 +161,8 @@ static void join(void) {
 	int userfd = open(nspath, O_RDONLY | O_CLOEXEC);
 	snprintf(nspath, sizeof nspath, "/proc/%ld/ns/mnt", pid);
 	int mntfd = open(nspath, O_RDONLY | O_CLOEXEC);
+	if ((userfd < 0 || mntfd < 0) && errno == ENOENT)
+		goto out; // it died since we looked: Go replaces it
 	if (userfd < 0 || mntfd < 0) {
 		snprintf(rpod_join_error, sizeof rpod_join_error, "open namespaces of pause process %ld: %s", pid, strerror(errno));
 		goto out;
@@ -186,6 +211,8 @@ __attribute__((constructor)) static void rpod_userns_init(int argc, char **argv,
 		close(3);
 		if (n != 1)
 			_exit(1); // the parent died before the maps were written
+		if (getenv("_RPOD_PAUSE_JOIN") != NULL && pause_join(atol(getenv("_RPOD_PAUSE_JOIN"))) < 0)
+			_exit(1); // the holder is gone: the parent makes a new namespace
 		pause_forever();
 	}
 	if (rpod_exec_enter(argc, argv)) return; // rpod exec, inside a running container (exec.c)

@@ -43,6 +43,10 @@ func init() {
 		os.Setenv("_CONTAINERS_USERNS_CONFIGURED", "done")
 		os.Unsetenv(envReexec)
 	}
+	// A monitor inherits the joined namespace from the rpod that started it.
+	if Joined() && filepath.Base(os.Args[0]) == "rpod-monitor" {
+		registerHolder() // holders.go
+	}
 }
 
 // Warnf prints warnings; the CLI replaces it to match its own format.
@@ -186,8 +190,9 @@ func Ensure() error {
 	if err != nil {
 		return err
 	}
-	// Another rpod may have created it while we waited for the lock.
-	if _, ok := livePause(dir); !ok {
+	// Another rpod may have created it while we waited for the lock. When
+	// it was killed, running containers' monitors still hold its namespace.
+	if _, ok := livePause(dir); !ok && !adoptPause(dir) {
 		if err := createPause(dir); err != nil {
 			l.Close()
 			return err
@@ -348,6 +353,7 @@ func Migrate() error {
 	if err := os.Remove(pidFile(dir)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("remove pause pid file: %w", err)
 	}
+	forgetHolders(dir)
 	return nil
 }
 

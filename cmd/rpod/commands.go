@@ -103,13 +103,19 @@ func newSystemCmd() *cobra.Command {
 func newRmCmd() *cobra.Command {
 	var force, all, ignore, volumes bool
 	var timeout uint
+	var cidfiles []string
 	cmd := &cobra.Command{
 		Use:   "rm [flags] CONTAINER [CONTAINER...]",
 		Short: "Remove containers",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 && !all {
+			ids, err := readCIDFiles(cidfiles, ignore)
+			if err != nil {
+				return err
+			}
+			if len(args) == 0 && !all && len(cidfiles) == 0 {
 				return &exitError{code: runtime.ExitRpodError, msg: "rm needs at least one container name or id, or --all"}
 			}
+			args = append(args, ids...)
 			stop := time.Duration(0) // -f without -t kills at once, as a forced removal should
 			if cmd.Flags().Changed("time") {
 				stop = time.Duration(timeout) * time.Second
@@ -179,6 +185,7 @@ func newRmCmd() *cobra.Command {
 	fl.BoolVarP(&force, "force", "f", false, "stop and remove running containers too")
 	fl.BoolVarP(&all, "all", "a", false, "remove all containers")
 	fl.BoolVarP(&ignore, "ignore", "i", false, "ignore containers that do not exist")
+	fl.StringArrayVar(&cidfiles, "cidfile", nil, "remove the container whose id is in this file (--cidfile of run and create)")
 	fl.BoolVarP(&volumes, "volumes", "v", false, "remove the container's anonymous volumes too")
 	fl.UintVarP(&timeout, "time", "t", 10, "with -f, seconds to wait for the stop signal before killing")
 	return cmd
@@ -187,6 +194,9 @@ func newRmCmd() *cobra.Command {
 // removeContainer removes c, stopping it first when force is set; podman's
 // exit code 2 tells a running container from other failures.
 func removeContainer(c *runtime.Container, force bool, stop time.Duration) error {
+	if st := c.State(); st.Status == "running" {
+		defer untilMonitorGone(st) // sdnotify.go
+	}
 	if c.Running() {
 		if !force {
 			return &exitError{code: 2, msg: fmt.Sprintf("cannot remove container %s as it is running: stop it first (rpod stop %s) or use rpod rm -f", c.Name, c.Name)}
@@ -199,13 +209,20 @@ func removeContainer(c *runtime.Container, force bool, stop time.Duration) error
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			c.Wait(ctx)
-		} else if err := c.Stop(stop); err != nil {
+		} else if err := c.Stop(stop); err != nil && !removedMeanwhile(err) {
 			return err
 		}
 	}
 	err := c.Remove(force)
-	if errors.Is(err, cstorage.ErrContainerUnknown) {
+	if removedMeanwhile(err) {
 		return nil // its monitor removed it (run --rm) as it stopped
 	}
 	return err
+}
+
+// removedMeanwhile reports whether err says the container is gone: its
+// monitor (run --rm) removed it while rm stopped it, a race storage tells
+// as unknown, or as "not a container" when the id is half gone.
+func removedMeanwhile(err error) bool {
+	return errors.Is(err, cstorage.ErrContainerUnknown) || errors.Is(err, cstorage.ErrNotAContainer)
 }

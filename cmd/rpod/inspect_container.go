@@ -31,6 +31,7 @@ type containerData struct {
 	Rootfs          string             `json:"Rootfs"`
 	Pod             string             `json:"Pod"`
 	OCIRuntime      string             `json:"OCIRuntime"`
+	ConmonPidFile   string             `json:"ConmonPidFile"` // the monitor's pid, while it runs (sdnotify.go)
 	Name            string             `json:"Name"`
 	RestartCount    int                `json:"RestartCount"`
 	Driver          string             `json:"Driver"`
@@ -73,6 +74,8 @@ type containerState struct {
 	Error      string    `json:"Error"`
 	StartedAt  time.Time `json:"StartedAt"`
 	FinishedAt time.Time `json:"FinishedAt"`
+	// Health is the health check's state, without one none (healthcheck.go).
+	Health *runtime.HealthState `json:"Health,omitempty"`
 }
 
 type containerConfig struct {
@@ -94,6 +97,8 @@ type containerConfig struct {
 	Annotations  map[string]string `json:"Annotations"`
 	StopSignal   string            `json:"StopSignal"`
 	StopTimeout  uint              `json:"StopTimeout"`
+	unitConfig                     // sdnotify.go
+	healthConfig                   // healthcheck.go
 }
 
 type containerHostConfg struct {
@@ -117,6 +122,7 @@ type containerHostConfg struct {
 	NetworkMode      string                   `json:"NetworkMode"`
 	PortBindings     map[string][]portBinding `json:"PortBindings"`
 	cgroupHostConfig                          // runcgroup.go
+	LogConfig        inspectLogConfig         `json:"LogConfig"` // runlog.go
 }
 
 type restartPolicy struct {
@@ -269,6 +275,10 @@ func containerInspect(store cstorage.Store, c *runtime.Container, imageName stri
 		RestartCount: int(st.RestartCount),
 	}
 	d.Config.StopTimeout = uint(c.DefaultStopTimeout() / time.Second)
+	d.Config.CreateCommand, d.Config.SdNotifyMode = c.CreateCommand, c.SdNotifyMode
+	d.ConmonPidFile, _ = c.MonitorPidFile()
+	d.State.Health, d.Config.healthConfig = inspectHealth(c) // healthcheck.go
+	d.HostConfig.LogConfig = logConfigOf(c)                  // runlog.go
 	d.NetworkSettings.Ports = map[string][]portBinding{}
 	d.HostConfig.PortBindings = map[string][]portBinding{}
 	if ncfg, err := loadNetwork(c); err == nil {

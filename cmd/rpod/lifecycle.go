@@ -62,12 +62,15 @@ func forEach(names []string, op func(*runtime.Container) error) error {
 }
 
 func newStartCmd() *cobra.Command {
-	var attach bool
+	var attach, all bool
+	var filters []string
 	cmd := &cobra.Command{
 		Use:   "start [flags] CONTAINER [CONTAINER...]",
 		Short: "Start created or exited containers",
-		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := allArgs(&args, all, filters); err != nil {
+				return err
+			}
 			if attach {
 				if len(args) != 1 {
 					return fmt.Errorf("start --attach takes one container")
@@ -97,22 +100,42 @@ func newStartCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVarP(&attach, "attach", "a", false, "run in the foreground with the container's output")
+	cmd.Flags().BoolVar(&all, "all", false, "start all containers (that --filter selects)")
+	cmd.Flags().StringArrayVarP(&filters, "filter", "f", nil, "with --all, only the containers that pass: the keys of ps --filter, e.g. restart-policy=always")
 	return cmd
 }
 
 func newStopCmd() *cobra.Command {
 	var timeout uint
+	var ignore, all bool
+	var cidfiles, filters []string
 	cmd := &cobra.Command{
 		Use:   "stop [flags] CONTAINER [CONTAINER...]",
 		Short: "Stop running containers: the stop signal, then SIGKILL after the timeout",
-		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if all {
+				// The running ones: the others need no stop.
+				if err := allArgs(&args, all, append(filters, "status=running")); err != nil || len(args) == 0 {
+					return err
+				}
+			} else if len(filters) > 0 {
+				return fmt.Errorf("--filter needs --all")
+			} else if err := cidfileArgs(&args, cidfiles, ignore); err != nil || len(args) == 0 {
+				return err
+			}
 			return forEach(args, func(c *runtime.Container) error {
+				if st := c.State(); st.Status == "running" {
+					defer untilMonitorGone(st) // sdnotify.go
+				}
 				return c.Stop(stopTimeout(cmd, c, timeout))
 			})
 		},
 	}
 	cmd.Flags().UintVarP(&timeout, "time", "t", 10, "seconds to wait before killing the container (default: the container's --stop-timeout, else 10)")
+	cmd.Flags().BoolVarP(&ignore, "ignore", "i", false, "ignore containers that do not exist, and a missing --cidfile")
+	cmd.Flags().StringArrayVar(&cidfiles, "cidfile", nil, "stop the container whose id is in this file (--cidfile of run and create)")
+	cmd.Flags().BoolVarP(&all, "all", "a", false, "stop all running containers (that --filter selects)")
+	cmd.Flags().StringArrayVarP(&filters, "filter", "f", nil, "with --all, only the containers that pass: the keys of ps --filter, e.g. restart-policy=always")
 	return cmd
 }
 
@@ -181,11 +204,14 @@ func newLogsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			o.Running = c.Running
+			if c.LogDriver == "journald" {
+				return runtime.ReadJournal(c.ID, o, os.Stdout, os.Stderr)
+			}
 			path, err := c.LogPath()
 			if err != nil {
 				return err
 			}
-			o.Running = c.Running
 			return runtime.ReadLog(path, o, os.Stdout, os.Stderr)
 		},
 	}

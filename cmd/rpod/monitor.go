@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"syscall"
 
@@ -32,13 +33,23 @@ func newMonitorCmd() *cobra.Command {
 		Hidden: true,
 		Args:   cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// A unit's stop (KillMode=mixed) sends TERM to its main process, the
+			// monitor, once ExecStop's rpod stop returns: the monitor must not
+			// die of it while it records the exit and cleans up. A handler, not
+			// SIG_IGN, which the container would inherit.
+			signal.Notify(make(chan os.Signal, 1), syscall.SIGTERM)
 			sync := os.NewFile(3, "monitor-sync")
 			told := false
+			var c *runtime.Container
 			tell := func(err error) {
 				if told {
 					return
 				}
 				told = true
+				if err == nil {
+					// Before rpod run -d exits: systemd must know the new main PID by then.
+					notifyStarted(c)
+				}
 				m := monitorMsg{}
 				if err != nil {
 					m = monitorMsg{Code: runtime.ErrorCode(err), Msg: err.Error()}
@@ -51,14 +62,27 @@ func newMonitorCmd() *cobra.Command {
 				tell(err)
 				return err
 			}
+			done, err := monitorUnderUnit(c)
+			if err != nil {
+				tell(err)
+				return err
+			}
+			defer done()
 			hooks, err := networkHooks(c)
 			if err != nil {
 				tell(err)
 				return err
 			}
-			c.Monitor(tell, hooks)
+			code := c.Monitor(tell, hooks)
+			asked := c.StoppedByUser()
 			if c.AutoRemove && c.Remove(true) == nil {
 				removeAnonymousVolumes(c) // as podman's --rm
+			}
+			if code != 0 && !asked {
+				// As conmon: a unit whose main process is the monitor sees the
+				// container's exit, for Restart=on-failure; a stop the user (or
+				// the unit's ExecStop) asked for is a clean end.
+				return &exitError{code: code}
 			}
 			return nil
 		},

@@ -63,6 +63,7 @@ func listMounted(store cstorage.Store, noTrunc bool) error {
 		return err
 	}
 	for _, c := range cs {
+		c.ReapDead() // a container whose owner was killed is not mounted for anyone
 		layer, err := c.LayerID()
 		if err != nil {
 			continue

@@ -52,7 +52,7 @@ func newPsCmd() *cobra.Command {
 	fl.BoolVar(&f.noTrunc, "no-trunc", false, "do not truncate ids and commands")
 	fl.BoolVar(&f.noHeading, "noheading", false, "do not print the column headings")
 	fl.BoolVarP(&f.size, "size", "s", false, "show the size of each container's writable layer")
-	fl.StringArrayVarP(&f.filters, "filter", "f", nil, "filter output: status=, name=, id=, ancestor=, exited=, label=")
+	fl.StringArrayVarP(&f.filters, "filter", "f", nil, "filter output: status=, name=, id=, ancestor=, exited=, label=, restart-policy=")
 	fl.StringVar(&f.format, "format", "", "json, or a Go template such as \"table {{.ID}}\\t{{.Names}}\"")
 	fl.StringVar(&f.sort, "sort", "created", "sort by command, created, id, image, names, runningfor, size or status")
 	return cmd
@@ -87,7 +87,7 @@ func (r psRow) Created() string      { return humanSince(r.c.Created) }
 func (r psRow) CreatedHuman() string { return humanSince(r.c.Created) }
 func (r psRow) CreatedAt() string    { return r.c.Created.String() }
 func (r psRow) RunningFor() string   { return humanSince(r.c.Created) }
-func (r psRow) Status() string       { return psStatus(r.st) }
+func (r psRow) Status() string       { return psStatus(r.st) + healthSuffix(r.c, r.st) }
 func (r psRow) State() string        { return psStatus(r.st) }
 func (r psRow) Names() string        { return r.c.Name }
 func (r psRow) Ports() string {
@@ -120,6 +120,9 @@ func psStatus(s runtime.State) string {
 	case "running":
 		return "Up " + units.HumanDuration(time.Since(s.StartedAt))
 	case "exited":
+		if s.FinishedAt.IsZero() { // its owner died with it: when is not known
+			return fmt.Sprintf("Exited (%d)", s.ExitCode)
+		}
 		return fmt.Sprintf("Exited (%d) %s ago", s.ExitCode, units.HumanDuration(time.Since(s.FinishedAt)))
 	case "":
 		return "Unknown"
@@ -303,7 +306,7 @@ func writePsJSON(w io.Writer, rows []psRow, size bool) error {
 			AutoRemove: r.c.AutoRemove, Command: nonNil(r.c.Spec.Args), CreatedAt: humanSince(r.c.Created),
 			Exited: r.st.Status == "exited", ExitCode: r.st.ExitCode, ID: r.c.ID, Image: r.image,
 			ImageID: r.c.ImageID, Labels: nonNilMap(r.c.Labels), Mounts: []string{}, Names: []string{r.c.Name},
-			Networks: []string{}, Pid: r.st.Pid, Ports: []psPort{}, State: r.st.ShownStatus(), Status: psStatus(r.st),
+			Networks: []string{}, Pid: r.st.Pid, Ports: []psPort{}, State: r.st.ShownStatus(), Status: psStatus(r.st) + healthSuffix(r.c, r.st),
 			Created: r.c.Created.Unix(),
 		}
 		if !r.st.FinishedAt.IsZero() {

@@ -43,6 +43,8 @@ type runFlags struct {
 	logFlags             // runlog.go
 	netFlags             // runnet.go
 	portFlags            // runports.go
+	healthFlags          // runhealth.go
+	unitFlags            // sdnotify.go: --cidfile, --sdnotify
 }
 
 func newRunCmd() *cobra.Command {
@@ -93,6 +95,8 @@ func addContainerFlags(cmd *cobra.Command, f *runFlags) {
 	f.logFlags.add(fl)
 	f.netFlags.add(fl)
 	f.portFlags.add(fl)
+	f.healthFlags.add(fl)
+	f.unitFlags.add(fl)
 }
 
 // splitCommand is the container's entrypoint and command: the image's,
@@ -382,6 +386,12 @@ func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []s
 	if _, err := parseLogFlags(f.logDriver, f.logOpts); err != nil {
 		return nil, err
 	}
+	if err := f.applyHealth(&runtime.Config{}); err != nil {
+		return nil, err
+	}
+	if err := f.checkUnitFlags(f.replace); err != nil {
+		return nil, err
+	}
 	if ncfg, err := f.networkConfig(image.Config{}); err != nil {
 		return nil, err
 	} else if err := f.applyPorts(ncfg, image.Config{}); err != nil {
@@ -397,6 +407,9 @@ func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []s
 			return nil, fmt.Errorf("--stop-signal: %w", err)
 		}
 		stopSignal = f.stopSignal
+	}
+	if f.replace {
+		f.replaceCIDFile()
 	}
 	if f.replace && f.name != "" {
 		if old, err := runtime.Load(g.store, f.name); err == nil {
@@ -430,13 +443,23 @@ func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []s
 	}
 	cfg := runtime.Config{Name: f.name, Image: imageName, ImageID: img.ID, Spec: spec,
 		Stdin: f.interactive, AutoRemove: f.rm, StopSignal: cmp.Or(stopSignal, ic.StopSignal), UserConfig: uc}
-	for _, apply := range []func(*runtime.Config) error{f.applyLifecycle, f.applyLog, f.applyCgroups} {
+	for _, apply := range []func(*runtime.Config) error{f.applyLifecycle, f.applyLog, f.applyCgroups, f.applyHealth} {
 		if err := apply(&cfg); err != nil {
 			return nil, err
 		}
 	}
+	if err := f.applyUnit(&cfg); err != nil {
+		return nil, err
+	}
+	if err := f.applyImageHealth(cmd.Context(), img, &cfg); err != nil { // runhealth.go
+		return nil, err
+	}
 	c, err := runtime.Create(g.store, cfg)
 	if err != nil {
+		return nil, err
+	}
+	if err := writeCIDFile(f.cidfile, c); err != nil {
+		c.Remove(true)
 		return nil, err
 	}
 	if err := storeNetwork(c, ncfg); err != nil {
@@ -519,7 +542,10 @@ func startAndWait(c *runtime.Container, f *runFlags) (int, error) {
 	pidStart, _ := proc.StartTime(p.Pid())
 	c.SetState(runtime.State{Status: "running", Pid: p.Pid(), PidStart: pidStart, MonitorPid: os.Getpid(), StartedAt: started,
 		CgroupPath: runtime.Leaf(cg)})
+	notifyStarted(c)
+	stopHealth := c.StartHealth() // runtime/health_monitor.go
 	code, err := p.Wait(stdio)
+	stopHealth()
 	c.SetState(runtime.State{Status: "exited", ExitCode: code, StartedAt: started, FinishedAt: time.Now(),
 		OOMKilled: runtime.OOMKills(cg) > 0})
 	return code, err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -22,8 +23,8 @@ type logFlags struct {
 }
 
 func (f *logFlags) add(fl *pflag.FlagSet) {
-	fl.StringVar(&f.logDriver, "log-driver", "k8s-file", "where the container's output goes: k8s-file (alias json-file) or none")
-	fl.StringArrayVar(&f.logOpts, "log-opt", nil, "logging option: max-size=SIZE (rotate past SIZE, e.g. 10mb; -1: no limit), tag= (accepted, unused)")
+	fl.StringVar(&f.logDriver, "log-driver", "", "where the container's output goes: k8s-file (alias json-file), journald or none (default: journald inside a systemd unit, else k8s-file)")
+	fl.StringArrayVar(&f.logOpts, "log-opt", nil, "logging option: max-size=SIZE (rotate past SIZE, e.g. 10mb; -1: no limit), path=FILE, tag=TAG (journald's CONTAINER_TAG)")
 }
 
 // applyLog records the log options in the container's config.
@@ -36,8 +37,9 @@ func (f *runFlags) applyLog(cfg *runtime.Config) error {
 		userns.Warnf("%s", w)
 	}
 	cfg.LogMaxSize, cfg.LogFile = lc.maxSize, lc.path
-	if lc.driver == "none" {
-		cfg.LogDriver = "none"
+	if lc.driver == "none" || lc.driver == "journald" {
+		cfg.LogDriver = lc.driver
+		cfg.LogTag = lc.tag
 	}
 	return nil
 }
@@ -47,22 +49,33 @@ type logConfig struct {
 	driver   string // k8s-file or none
 	maxSize  int64  // 0: no limit
 	path     string // "": ctr.log in the container's directory
+	tag      string // --log-opt tag=: journald's CONTAINER_TAG
 	warnings []string
 }
+
+// journalAvailable and defaultLogDriver look at the host; tests replace them.
+var (
+	journalAvailable = runtime.JournalAvailable
+	defaultLogDriver = runtime.DefaultLogDriver
+)
 
 // parseLogFlags checks --log-driver and the --log-opt KEY=VALUE list as podman does.
 func parseLogFlags(driver string, opts []string) (logConfig, error) {
 	lc := logConfig{driver: driver}
 	switch driver {
-	case "", "k8s-file", "json-file":
+	case "":
+		lc.driver = defaultLogDriver()
+	case "k8s-file", "json-file":
 		lc.driver = "k8s-file"
 	case "none":
 	case "journald":
-		return lc, errors.New("--log-driver journald: rpod writes k8s-file logs and has no journald driver: use --log-driver k8s-file (the default) or none")
+		if err := journalAvailable(); err != nil {
+			return lc, fmt.Errorf("--log-driver journald: no journald driver here: %v: use --log-driver k8s-file (the default outside systemd) or none", err)
+		}
 	case "passthrough":
 		return lc, errors.New("--log-driver passthrough is not supported by rpod: use --log-driver k8s-file (the default) or none, or run the container in the foreground")
 	default:
-		return lc, fmt.Errorf("invalid log driver %q: rpod supports k8s-file (alias json-file) and none", driver)
+		return lc, fmt.Errorf("invalid log driver %q: rpod supports k8s-file (alias json-file), journald and none", driver)
 	}
 	for _, o := range opts {
 		k, v, ok := strings.Cut(o, "=")
@@ -85,12 +98,13 @@ func parseLogFlags(driver string, opts []string) (logConfig, error) {
 			}
 			lc.path = filepath.Clean(v)
 		case "tag":
-			// podman takes it and only journald uses it.
+			// podman takes it for every driver; only journald uses it.
+			lc.tag = v
 		default:
 			if v == "" {
 				return lc, fmt.Errorf("invalid log option %q: the value is empty", o)
 			}
-			lc.warnings = append(lc.warnings, fmt.Sprintf("--log-opt %s ignored: rpod's logs take max-size and path", o))
+			lc.warnings = append(lc.warnings, fmt.Sprintf("--log-opt %s ignored: rpod's logs take max-size, path and tag", o))
 		}
 	}
 	return lc, nil
@@ -132,4 +146,25 @@ func parseLogSize(s string) (int64, error) {
 		return 0, fmt.Errorf("invalid --log-opt max-size %q: too large", s)
 	}
 	return int64(v), nil
+}
+
+// inspectLogConfig is podman's HostConfig.LogConfig.
+type inspectLogConfig struct {
+	Type string `json:"Type"`
+	Path string `json:"Path"`
+	Tag  string `json:"Tag"`
+	Size string `json:"Size"`
+}
+
+// logConfigOf is the container's log driver and options, for inspect.
+func logConfigOf(c *runtime.Container) inspectLogConfig {
+	lc := inspectLogConfig{Type: cmp.Or(c.LogDriver, "k8s-file"), Tag: c.LogTag, Size: "0B"}
+	lc.Path, _ = c.LogPath()
+	if lc.Type == "none" {
+		lc.Path = ""
+	}
+	if c.LogMaxSize > 0 {
+		lc.Size = strconv.FormatInt(c.LogMaxSize, 10) + "B"
+	}
+	return lc
 }

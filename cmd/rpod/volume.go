@@ -153,6 +153,7 @@ func newVolumeCreateCmd() *cobra.Command {
 	var labels []string
 	var driver string
 	var opts []string
+	var ignore bool
 	cmd := &cobra.Command{
 		Use:   "create [NAME]",
 		Short: "Create a named volume",
@@ -179,6 +180,12 @@ func newVolumeCreateCmd() *cobra.Command {
 			if len(args) == 1 {
 				name = args[0]
 			}
+			if ignore && name != "" {
+				if _, err := vs.Get(name); err == nil {
+					fmt.Println(name) // as podman: the volume that is there
+					return nil
+				}
+			}
 			v, err := vs.Create(name, lm)
 			if err != nil {
 				return err
@@ -191,6 +198,7 @@ func newVolumeCreateCmd() *cobra.Command {
 	fl.StringArrayVarP(&labels, "label", "l", nil, "set a label on the volume: K=V")
 	fl.StringVarP(&driver, "driver", "d", "local", "volume driver")
 	fl.StringArrayVarP(&opts, "opt", "o", nil, "driver options")
+	fl.BoolVar(&ignore, "ignore", false, "do nothing, without error, when the volume exists")
 	return cmd
 }
 

@@ -68,7 +68,7 @@ func TestQuadletDryrun(t *testing.T) {
 		"ExecStart=" + bin + " pull --tls-verify=false localhost/busybox\n",
 		"ExecStart=" + bin + " run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d " +
 			"-p 8080:8080 --label app=web --network slirp4netns:mtu=1500 -v systemd-data:/data --env \"GREETING=hello world\" localhost/busybox httpd -f -p 8080\n",
-		"ExecStop=" + bin + " rm -v -f -i --cidfile=%t/%N.cid\n",
+		"ExecStop=" + bin + " rm -v -f -i -t 10 --cidfile=%t/%N.cid\n",
 		"Requires=app-image.service\nAfter=app-image.service\nRequires=data-volume.service\nAfter=data-volume.service\n",
 		"SourcePath=" + filepath.Join(dir, "web.container") + "\n",
 		"[Service]\nRestart=always\nKillMode=mixed\nDelegate=yes\nType=notify\nNotifyAccess=all\nSyslogIdentifier=%N\nEnvironment=RPOD_SYSTEMD_UNIT=%n\n",
@@ -179,7 +179,7 @@ func TestGenerateSystemd(t *testing.T) {
 		"Environment=RPOD_SYSTEMD_UNIT=%n\nRestart=on-failure\nTimeoutStopSec=65\n",
 		"ExecStart=" + bin + " start " + id + "\n",
 		"ExecStop=" + bin + " stop \\\n\t-t 5 " + id + "\n",
-		"Type=forking\n",
+		"PIDFile=" + strings.TrimSpace(ok(t, env, "inspect", "-f", "{{.ConmonPidFile}}", "web")) + "\nType=forking\n",
 		"[Install]\nWantedBy=default.target\n",
 	} {
 		if !strings.Contains(out, want) {
@@ -192,12 +192,13 @@ func TestGenerateSystemd(t *testing.T) {
 		"[Unit]\nDescription=rpod container-web.service\n",
 		"Restart=always\nTimeoutStopSec=63\n",
 		"ExecStart=" + bin + " run \\\n\t--cidfile=%t/%n.ctr-id \\\n\t--cgroups=no-conmon \\\n\t--rm \\\n\t--sdnotify=conmon \\\n\t--replace \\\n\t-d \\\n\t--name web \\\n",
-		"\t--env \"FOO=bar baz\" \\\n",
-		"\t--label a=b \\\n",
+		// The command line web was created with (CreateCommand), less --name.
+		"\t-e \"FOO=bar baz\" \\\n",
+		"\t-l a=b \\\n",
 		"\t-v vol:/data:ro \\\n",
-		"\t-p 8080:80/tcp \\\n",
-		"\t-w /tmp \\\n",
-		"\t--stop-timeout 5 busybox sleep 100\n",
+		"\t-p 8080:80 \\\n",
+		"\t--stop-timeout 5 \\\n",
+		"\t-w /tmp busybox sleep 100\n",
 		"ExecStop=" + bin + " stop \\\n\t--ignore \\\n\t-t 3 \\\n\t--cidfile=%t/%n.ctr-id\n",
 		"Type=notify\nNotifyAccess=all\n",
 	} {

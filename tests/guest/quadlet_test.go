@@ -4,13 +4,17 @@ package guest
 
 import (
 	"fmt"
+	"net"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	contrib "github.com/rpod/rpod/contrib/systemd"
 	"github.com/rpod/rpod/quadlet"
 )
 
@@ -151,8 +155,11 @@ TimeoutStartSec=300
 		t.Errorf("the container's process %s is not under qhello.service: %q %v", pid, cg, err)
 	}
 	main := strings.TrimSpace(systemctl(t, "show", "-p", "MainPID", "--value", "qhello.service").Out)
-	if main == "0" || main == "" {
-		t.Errorf("qhello.service has no main PID (the monitor should be it)")
+	if mon := strings.TrimSpace(ok(t, env, "inspect", "-f", "{{.State.ConmonPid}}", "qhello")); main != mon {
+		t.Errorf("qhello.service's main PID is %q, want the monitor's %s", main, mon)
+	}
+	if cg, err := os.ReadFile("/proc/" + main + "/cgroup"); err != nil || !strings.Contains(string(cg), "/qhello.service/") {
+		t.Errorf("the monitor %s is not in qhello.service's cgroup: %q %v", main, cg, err)
 	}
 	if j := runCmd(os.Environ(), nil, "journalctl", "--user", "-u", "qhello.service", "--no-pager").Out; !strings.Contains(j, "started") {
 		t.Logf("the container's output is not in the journal (needs --log-driver=journald):\n%s", j)
@@ -161,6 +168,14 @@ TimeoutStartSec=300
 	systemctlOK(t, "stop", "qhello.service")
 	if st := strings.TrimSpace(systemctl(t, "is-active", "qhello.service").Out); st != "inactive" {
 		t.Errorf("qhello.service is %s after stop, want inactive", st)
+	}
+	// The container took the stop signal and exited 0 (trap): the monitor,
+	// the main process, ended with its code, so the unit stopped cleanly.
+	if r := strings.TrimSpace(systemctl(t, "show", "-p", "Result", "--value", "qhello.service").Out); r != "success" {
+		t.Errorf("qhello.service's Result is %q after stop, want success\n%s", r, unitDiag(t, "qhello.service"))
+	}
+	if st := strings.TrimSpace(systemctl(t, "show", "-p", "ExecMainStatus", "--value", "qhello.service").Out); st != "0" {
+		t.Errorf("qhello.service's main process exited %q, want the container's 0", st)
 	}
 	if out := ok(t, env, "ps", "-a", "--format", "{{.Names}}"); strings.Contains(out, "qhello") {
 		t.Errorf("the container is still there after stop (--rm):\n%s", out)
@@ -268,4 +283,203 @@ func TestGenerateSystemdExisting(t *testing.T) {
 	if s := status(); s != "exited" {
 		t.Errorf("after systemctl stop the container is %s, want exited", s)
 	}
+}
+
+// TestQuadletRestartOnFailure: a container that crashes is restarted by
+// systemd (Restart=on-failure): the monitor, the unit's main process,
+// exits with the container's code.
+func TestQuadletRestartOnFailure(t *testing.T) {
+	env := newWorld(t)
+	dir := t.TempDir()
+	installQuadlet(t, env, "qcrash.container", fmt.Sprintf(`[Container]
+Image=busybox
+ContainerName=qcrash
+Volume=%s:/d
+Exec=sh -c 'echo run >> /d/runs; [ $(wc -l < /d/runs) -ge 3 ] || exit 3; while :; do sleep 0.1; done'
+StopTimeout=2
+
+[Service]
+Environment=%s
+TimeoutStartSec=300
+Restart=on-failure
+RestartSec=1
+`, dir, worldServiceEnv(env)))
+	if r := systemctl(t, "start", "qcrash.service"); r.Code != 0 {
+		t.Logf("first start: exit %d (the container crashes at once): %s", r.Code, r.Err)
+	}
+	waitUntil(t, "the third run, which stays up", func() bool {
+		b, _ := os.ReadFile(filepath.Join(dir, "runs"))
+		return strings.Count(string(b), "run") >= 3 &&
+			strings.TrimSpace(systemctl(t, "is-active", "qcrash.service").Out) == "active" &&
+			strings.Contains(run(env, nil, "ps", "--format", "{{.Names}}").Out, "qcrash")
+	})
+	if n, _ := strconv.Atoi(strings.TrimSpace(systemctl(t, "show", "-p", "NRestarts", "--value", "qcrash.service").Out)); n < 2 {
+		t.Errorf("qcrash.service restarted %d times, want 2", n)
+	}
+	// sh as PID 1 ignores TERM: killed after StopTimeout, and yet a clean
+	// stop of the unit, since the stop was asked for.
+	systemctlOK(t, "stop", "qcrash.service")
+	if r := strings.TrimSpace(systemctl(t, "show", "-p", "Result", "--value", "qcrash.service").Out); r != "success" {
+		t.Errorf("qcrash.service's Result is %q after stop, want success\n%s", r, unitDiag(t, "qcrash.service"))
+	}
+}
+
+// notifierEnv makes the guest test binary, bind-mounted into a container,
+// a tiny sd_notify client (busybox has no systemd-notify): it waits for
+// the file the variable names, then sends READY=1 to $NOTIFY_SOCKET.
+const notifierEnv = "RPOD_GUEST_NOTIFIER"
+
+func init() {
+	gate := os.Getenv(notifierEnv)
+	if gate == "" {
+		return
+	}
+	for {
+		if _, err := os.Stat(gate); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	conn, err := net.Dial("unixgram", os.Getenv("NOTIFY_SOCKET"))
+	if err == nil {
+		_, err = conn.Write([]byte("READY=1"))
+	}
+	if err != nil {
+		fmt.Println("notifier:", err)
+		os.Exit(1)
+	}
+	fmt.Println("notifier: READY=1 sent")
+	// As PID 1 the default action of TERM is to ignore it: stop cleanly.
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+	<-term
+	os.Exit(0)
+}
+
+// TestQuadletNotify: with Notify=true (--sdnotify=container) the unit is
+// active only once the container itself sends READY=1.
+func TestQuadletNotify(t *testing.T) {
+	env := newWorld(t)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	installQuadlet(t, env, "qnotify.container", fmt.Sprintf(`[Container]
+Image=busybox
+ContainerName=qnotify
+Notify=true
+Volume=%s:/notifier:ro
+Volume=%s:/d
+Environment=%s=/d/go
+Exec=/notifier
+
+[Service]
+Environment=%s
+TimeoutStartSec=300
+`, self, dir, notifierEnv, worldServiceEnv(env)))
+	systemctlOK(t, "start", "--no-block", "qnotify.service")
+	waitUntil(t, "the container running", func() bool {
+		return strings.Contains(run(env, nil, "ps", "--format", "{{.Names}}").Out, "qnotify")
+	})
+	if st := strings.TrimSpace(systemctl(t, "is-active", "qnotify.service").Out); st != "activating" {
+		t.Errorf("qnotify.service is %s before the container sent READY=1, want activating\n%s", st,
+			systemctl(t, "status", "--no-pager", "qnotify.service").Out)
+	}
+	main := strings.TrimSpace(systemctl(t, "show", "-p", "MainPID", "--value", "qnotify.service").Out)
+	if mon := strings.TrimSpace(ok(t, env, "inspect", "-f", "{{.State.ConmonPid}}", "qnotify")); main != mon {
+		t.Errorf("qnotify.service's main PID is %q, want the monitor's %s", main, mon)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "qnotify.service active after READY=1", func() bool {
+		return strings.TrimSpace(systemctl(t, "is-active", "qnotify.service").Out) == "active"
+	})
+	if out := run(env, nil, "logs", "qnotify").Out; !strings.Contains(out, "READY=1 sent") {
+		t.Logf("the container's log (the journal's, under a unit): %q", out)
+	}
+	systemctlOK(t, "stop", "qnotify.service")
+}
+
+// TestQuadletRestartService: rpod-restart.service (contrib/systemd) starts
+// the --restart=always containers again when the user's systemd starts.
+// The guest cannot reboot within one run (run-in-vm's qemu -no-reboot):
+// the reboot is simulated as the host's TestStateSurvivesReboot does
+// (the world's processes killed, its runtime directory emptied) and the
+// unit started by hand, as the user manager does at boot.
+func TestQuadletRestartService(t *testing.T) {
+	env := newWorld(t)
+	ok(t, env, "run", "-d", "--name", "always", "--restart", "always", "busybox", "sleep", "4242")
+	ok(t, env, "run", "-d", "--name", "never", "busybox", "sleep", "4242")
+	rt := getenv(env, "XDG_RUNTIME_DIR")
+	var pids []int
+	for _, n := range []string{"always", "never"} {
+		for _, f := range []string{"{{.State.Pid}}", "{{.State.ConmonPid}}"} {
+			p, _ := strconv.Atoi(strings.TrimSpace(ok(t, env, "inspect", "-f", f, n)))
+			pids = append(pids, p)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(rt, "rpod", "pause.pid")); err == nil {
+		p, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		pids = append(pids, p)
+	}
+	for _, p := range pids {
+		if p > 0 {
+			syscall.Kill(p, syscall.SIGKILL)
+		}
+	}
+	waitUntil(t, "the world's processes gone", func() bool {
+		for _, p := range pids {
+			if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p)); err == nil && !strings.Contains(string(b), ") Z ") {
+				return false
+			}
+		}
+		return true
+	})
+	ents, _ := os.ReadDir(rt)
+	for _, e := range ents {
+		os.RemoveAll(filepath.Join(rt, e.Name()))
+	}
+
+	src, err := contrib.Units.ReadFile("rpod-restart.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := strings.ReplaceAll(string(src), "@BINDIR@", filepath.Dir(rpodBin))
+	unit = strings.Replace(unit, "[Service]\n", "[Service]\nEnvironment="+worldServiceEnv(env)+"\n", 1)
+	installUnit(t, "rpod-restart.service", unit)
+	systemctlOK(t, "start", "rpod-restart.service")
+	if out := ok(t, env, "ps", "--format", "{{.Names}}"); strings.TrimSpace(out) != "always" {
+		t.Errorf("after rpod-restart.service started, running: %q, want always only", out)
+	}
+	systemctlOK(t, "stop", "rpod-restart.service")
+	if out := ok(t, env, "ps", "--format", "{{.Names}}"); strings.TrimSpace(out) != "" {
+		t.Errorf("after rpod-restart.service stopped, running: %q, want none", out)
+	}
+}
+
+// installUnit writes a unit into the user's runtime unit directory and reloads.
+func installUnit(t *testing.T, name, body string) {
+	t.Helper()
+	dir := filepath.Join(os.Getenv("XDG_RUNTIME_DIR"), "systemd", "user")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		systemctl(t, "stop", name)
+		os.Remove(path)
+		systemctl(t, "daemon-reload")
+	})
+	systemctlOK(t, "daemon-reload")
+}
+
+// unitDiag is a unit's status and its journal, for failure messages.
+func unitDiag(t *testing.T, unit string) string {
+	return systemctl(t, "status", "--no-pager", "-n", "40", unit).Out +
+		runCmd(os.Environ(), nil, "journalctl", "--user", "-u", unit, "-n", "60", "--no-pager").Out
 }

@@ -128,6 +128,9 @@ printf '127.0.0.1 localhost rpod-guest\n::1 localhost\n' >"$R/etc/hosts"
 : >"$R/etc/fstab"
 : >"$R/etc/machine-id" # empty: systemd makes one per boot
 in_root useradd -m -u 1000 -U -s /bin/bash guest
+# rpod logs reads the journald driver's lines through journalctl: the volatile
+# journal is readable by this group only.
+in_root usermod -aG systemd-journal guest
 echo guest:100000:65536 >"$R/etc/subuid"
 echo guest:100000:65536 >"$R/etc/subgid"
 # As distributions' udev rules make them (the guest runs no udev): tun for

@@ -1,0 +1,72 @@
+package runtime
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/rpod/rpod/internal/proc"
+)
+
+// removed reports whether the container's record is gone from the store.
+func (c *Container) removed() bool {
+	_, err := c.store.Container(c.ID)
+	return err != nil
+}
+
+// waitStarting waits, up to d, for a monitor that is starting the
+// container (an `rpod start` killed midway leaves one at work) to record
+// the run, so that rpod rm -f sees the process it must end.
+func (c *Container) waitStarting(d time.Duration) {
+	if c.State().Status != "created" {
+		return
+	}
+	path, err := c.MonitorPidFile()
+	if err != nil {
+		return
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return
+	}
+	start, err := proc.StartTime(pid)
+	if err != nil {
+		return
+	}
+	if cl, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline"); !strings.HasPrefix(string(cl), "rpod-monitor\x00") {
+		return
+	}
+	waitFor(d, func() bool { return c.State().Status != "created" || !proc.Alive(pid, start) })
+}
+
+// ReapDead cleans up after a container whose owner (its monitor, or the
+// rpod run that ran it in the foreground) was killed while it ran: the
+// record still says running, nobody unmounted its rootfs. It gives back
+// the dead owner's mount and records the exit, with code -1 (unknown), as
+// of now.
+func (c *Container) ReapDead() {
+	// One at a time: a second reaper must find the exit recorded, not unmount again.
+	if p, err := c.file("reap.lock"); err == nil {
+		if f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|unix.O_CLOEXEC, 0o600); err == nil {
+			defer f.Close()
+			unix.Flock(int(f.Fd()), unix.LOCK_EX)
+		}
+	}
+	s, err := c.recorded()
+	if err != nil || s.Status != "running" || proc.Alive(s.Pid, s.PidStart) {
+		return
+	}
+	if s.MonitorPid != 0 && proc.Alive(s.MonitorPid, s.MonitorStart) {
+		return // the monitor is recording the exit itself
+	}
+	if c.SetState(State{Status: "exited", ExitCode: -1, StartedAt: s.StartedAt, FinishedAt: time.Now(), RestartCount: s.RestartCount}) == nil {
+		c.store.Unmount(c.ID, false)
+	}
+}
