@@ -23,7 +23,7 @@ func (l Limits) needs() []need {
 	add(l.MemoryMax != 0, "--memory", "memory")
 	add(l.MemoryLow != 0, "--memory-reservation", "memory")
 	add(l.MemorySwapMax != 0 || l.MemorySwapOff, "--memory-swap", "memory")
-	add(l.CPUQuota != 0, "--cpus", "cpu")
+	add(l.CPUQuota != 0, "--cpus or --cpu-quota", "cpu") // Limits does not say which set it
 	add(l.CPUPeriod != 0, "--cpu-period", "cpu")
 	add(l.CPUWeight != 0, "--cpu-shares", "cpu")
 	add(l.CpusetCpus != "", "--cpuset-cpus", "cpuset")

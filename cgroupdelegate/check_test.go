@@ -19,6 +19,8 @@ func TestCheck(t *testing.T) {
 		{"cpuset", systemd, Limits{MemoryMax: 1, CpusetCpus: "0"},
 			"--cpuset-cpus needs the cpuset controller, which is not delegated to rpod: add a drop-in /etc/systemd/system/user@.service.d/delegate.conf with [Service] Delegate=cpu cpuset io memory pids, run systemctl daemon-reload and log in again"},
 		{"io", systemd, Limits{IOWeight: 10}, "--blkio-weight needs the io controller"},
+		{"cpu quota", Host{Version: "v2", Manager: ManagerSystemd, Controllers: []string{"memory"}}, Limits{CPUQuota: 50000, CPUPeriod: 100000},
+			"--cpus or --cpu-quota needs the cpu controller"},
 		{"hybrid", Host{Version: "hybrid", Manager: ManagerNone, Reason: v1Reason("hybrid")}, Limits{MemoryMax: 1},
 			"--memory needs a cgroup of the container's own, but this host uses hybrid cgroups (v1 controllers, cgroup v2 only at /sys/fs/cgroup/unified), and cgroup v1 cannot be delegated to an unprivileged user: boot with systemd.unified_cgroup_hierarchy=1"},
 		{"v1", Host{Version: "v1", Manager: ManagerNone, Reason: v1Reason("v1")}, Limits{PidsMax: 1}, "--pids-limit needs a cgroup of the container's own, but this host uses cgroup v1"},

@@ -22,6 +22,11 @@ const (
 // except the scope that holds the caller itself as monitor: systemd
 // removes it when the caller exits.
 func Create(o Options, monitor int) (*Group, error) {
+	return CreateOn(Detect(), o, monitor)
+}
+
+// CreateOn is Create on h, what Detect said of this host a moment ago.
+func CreateOn(h Host, o Options, monitor int) (*Group, error) {
 	mode := o.Mode
 	if mode == "" {
 		mode = ModeEnabled
@@ -39,7 +44,6 @@ func Create(o Options, monitor int) (*Group, error) {
 	if monitor <= 0 {
 		monitor = os.Getpid()
 	}
-	h := Detect()
 	if err := h.Check(o.Limits); err != nil {
 		return nil, err
 	}

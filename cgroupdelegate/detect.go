@@ -19,12 +19,13 @@ const (
 
 // Detect says what this host and session allow.
 func Detect() Host {
-	h := Host{Version: cgroupVersion(), Manager: ManagerNone, uid: HostUID()}
+	h := Host{Version: cgroupVersion(), Manager: ManagerNone}
 	switch h.Version {
 	case "v1", "hybrid":
-		h.Reason = v1Reason(h.Version)
+		h.Reason = v1Reason(h.Version) // no /proc read: this is every run's path on such hosts
 		return h
 	}
+	h.uid = HostUID()
 	addrs := busAddresses(h.uid)
 	if conn, err := dialUserBus(addrs, h.uid); err == nil {
 		cg := managerCgroup(conn)

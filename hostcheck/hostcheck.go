@@ -62,7 +62,8 @@ func Run(o Options) []Result {
 	rs = append(rs, checkHelper(o, "newuidmap"), checkHelper(o, "newgidmap"))
 	rs = append(rs, checkPause())
 	rs = append(rs, checkRuntimeDir(o), checkSessionBus(o), checkLinger(o), checkCgroups(o))
-	rs = append(rs, checkOverlay(o, p), checkFuse(p), checkGraphrootFS(o), checkStoreDriver(o, p), checkDiskSpace(o))
+	f := readFuse() // read once: the fuse and store-driver lines both need it
+	rs = append(rs, checkOverlay(o, p), fuseVerdict(f, p), checkGraphrootFS(o), checkStoreDriver(o, p, f), checkDiskSpace(o))
 	rs = append(rs, checkTun(), checkNetHelpers(), checkUnprivilegedPorts(), checkPing(o))
 	return rs
 }

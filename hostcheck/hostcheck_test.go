@@ -314,14 +314,6 @@ func TestDocProfile(t *testing.T) {
 	}
 }
 
-func TestOwnerIsUID(t *testing.T) {
-	for owner, want := range map[string]bool{"1000": true, "01000": true, "100": false, "bob": false, "": false, "99999999999999": false} {
-		if got := ownerIsUID(owner, 1000); got != want {
-			t.Errorf("ownerIsUID(%q) = %v", owner, got)
-		}
-	}
-}
-
 func TestOverlayVerdictGraphErr(t *testing.T) {
 	want(t, overlayVerdict(testOpts, probeResult{GraphErr: "mkdir /x: permission denied"}, "6.1"), Warn, "not probed: mkdir /x: permission denied", "--root DIR")
 }

@@ -39,7 +39,7 @@ func overlayVerdict(o Options, p probeResult, kernel string) Result {
 		r.Status = Warn
 		r.Found = "native overlay fails in a user namespace: " + p.Overlay + "; rpod falls back to fuse-overlayfs or vfs"
 		if old, _ := kernelBefore(kernel, 5, 11); old {
-			r.Fix = "upgrade to a kernel >= 5.11, or install fuse-overlayfs: sudo apt-get install fuse-overlayfs (Debian/Ubuntu) or sudo dnf install fuse-overlayfs (Fedora)"
+			r.Fix = "upgrade to a kernel >= 5.11, or install fuse-overlayfs: " + installFuse
 		} else {
 			r.Fix = "put the store on a local ext4, xfs or btrfs filesystem: " + fixLocalStore(o)
 		}
@@ -73,10 +73,11 @@ func readFuse() fuseFacts {
 	return f
 }
 
-// fixFuse installs fuse-overlayfs and opens /dev/fuse to users.
-const fixFuse = "sudo apt-get install fuse-overlayfs (Debian/Ubuntu) or sudo dnf install fuse-overlayfs (Fedora); /dev/fuse must be mode 0666: sudo chmod 0666 /dev/fuse"
+// installFuse installs fuse-overlayfs.
+const installFuse = "sudo apt-get install fuse-overlayfs (Debian/Ubuntu) or sudo dnf install fuse-overlayfs (Fedora)"
 
-func checkFuse(p probeResult) Result { return fuseVerdict(readFuse(), p) }
+// fixFuse installs fuse-overlayfs and opens /dev/fuse to users.
+const fixFuse = installFuse + "; /dev/fuse must be mode 0666: sudo chmod 0666 /dev/fuse"
 
 func fuseVerdict(f fuseFacts, p probeResult) Result {
 	r := Result{Name: "fuse", Status: OK}
@@ -124,12 +125,12 @@ func fsVerdict(o Options, fs string) Result {
 }
 
 // checkStoreDriver compares the driver the store recorded with what works now.
-func checkStoreDriver(o Options, p probeResult) Result {
+func checkStoreDriver(o Options, p probeResult, f fuseFacts) Result {
 	d, opts, ok := storage.Recorded(o.GraphRoot)
 	if o.Driver != "" {
 		d, opts, ok = o.Driver, nil, true
 	}
-	return driverVerdict(o, d, opts, ok, p, readFuse())
+	return driverVerdict(o, d, opts, ok, p, f)
 }
 
 func driverVerdict(o Options, driver string, opts []string, recorded bool, p probeResult, f fuseFacts) Result {
@@ -149,7 +150,7 @@ func driverVerdict(o Options, driver string, opts []string, recorded bool, p pro
 	case driver == "overlay" && mountProgram != "":
 		r.Found = "overlay with mount program " + mountProgram
 		if _, err := os.Stat(mountProgram); err != nil {
-			r.Status, r.Fix = Fail, "sudo apt-get install fuse-overlayfs (Debian/Ubuntu) or sudo dnf install fuse-overlayfs (Fedora)"
+			r.Status, r.Fix = Fail, installFuse
 			r.Found += ", which is missing"
 		} else if f.DevErr != "" {
 			r.Status, r.Fix = Fail, "sudo chmod 0666 /dev/fuse"

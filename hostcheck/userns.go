@@ -52,17 +52,9 @@ func usernsVerdict(s userns.Sysctls, p probeResult) Result {
 	return r
 }
 
-// subIDFile is the file rpod reads for kind ("uid" or "gid"), as userns picks it.
-func subIDFile(kind string) string {
-	if v := os.Getenv("RPOD_SUB" + strings.ToUpper(kind) + "_FILE"); v != "" {
-		return v
-	}
-	return "/etc/sub" + kind
-}
-
 // checkSubIDs checks the user's subordinate uid or gid ranges.
 func checkSubIDs(o Options, kind string) Result {
-	file := subIDFile(kind)
+	file := userns.SubIDFile(kind)
 	all, bad, err := idmap.AllEntries(file)
 	if err != nil {
 		return Result{Name: "sub" + kind, Status: Warn, Found: err.Error(),
@@ -76,12 +68,12 @@ func checkSubIDs(o Options, kind string) Result {
 }
 
 // subIDVerdict decides the subuid/subgid line from the file's parsed lines.
-// owner is matched like idmap.Lookup: by name, or by the user's uid.
+// owner is matched as idmap.Lookup does: by name, or by the user's uid.
 func subIDVerdict(kind, file, name string, uid, own uint32, all []idmap.Entry, bad []*idmap.ParseError) Result {
 	r := Result{Name: "sub" + kind}
 	var mine []idmap.Entry
 	for _, e := range all {
-		if e.Owner == name || ownerIsUID(e.Owner, uid) {
+		if idmap.Owns(e.Owner, name, uid) {
 			mine = append(mine, e)
 		}
 	}
@@ -136,24 +128,6 @@ func subIDVerdict(kind, file, name string, uid, own uint32, all []idmap.Entry, b
 	return r
 }
 
-// ownerIsUID matches a numeric owner field by value, as shadow-utils does.
-func ownerIsUID(owner string, uid uint32) bool {
-	var v uint64
-	if owner == "" {
-		return false
-	}
-	for _, c := range owner {
-		if c < '0' || c > '9' {
-			return false
-		}
-		v = v*10 + uint64(c-'0')
-		if v > 1<<32 {
-			return false
-		}
-	}
-	return v == uint64(uid)
-}
-
 // checkHelper checks newuidmap or newgidmap with idmap's own check, the one
 // a failing command reports.
 func checkHelper(o Options, name string) Result {
@@ -168,7 +142,7 @@ func checkHelper(o Options, name string) Result {
 		}
 		r.Status = Fail
 		kind := strings.TrimSuffix(strings.TrimPrefix(name, "new"), "map")
-		if mine, _, _ := idmap.Lookup(subIDFile(kind), o.User, uint32(o.UID)); len(mine) == 0 {
+		if mine, _, _ := idmap.Lookup(userns.SubIDFile(kind), o.User, uint32(o.UID)); len(mine) == 0 {
 			// Without ranges rpod writes a single-ID map itself.
 			r.Status = Warn
 		}

@@ -7,13 +7,10 @@ package idmap
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 	"unicode"
@@ -156,20 +153,22 @@ func parseID(field, s string) (uint32, string) {
 // uid, in file order) plus the file's malformed lines so the caller can warn.
 // A missing file is not an error: the user simply has no ranges.
 func Lookup(file, user string, uid uint32) (ranges []Entry, bad []*ParseError, err error) {
-	data, err := os.ReadFile(file)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, nil
-	}
+	entries, bad, err := AllEntries(file)
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading subordinate ids: %w", err)
+		return nil, nil, err
 	}
-	entries, bad := Parse(bytes.NewReader(data), file)
 	for _, e := range entries {
-		if (user != "" && e.Owner == user) || ownerIsUID(e.Owner, uid) {
+		if Owns(e.Owner, user, uid) {
 			ranges = append(ranges, e)
 		}
 	}
 	return ranges, bad, nil
+}
+
+// Owns reports whether a line's owner field names the user: by name, or by
+// the value of uid.
+func Owns(owner, user string, uid uint32) bool {
+	return (user != "" && owner == user) || ownerIsUID(owner, uid)
 }
 
 // ownerIsUID matches numeric keys the way shadow-utils does, by value, so

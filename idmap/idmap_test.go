@@ -531,3 +531,11 @@ func TestParseReadError(t *testing.T) {
 		t.Errorf("bad = %v, want a read failure on line 2", bad)
 	}
 }
+
+func TestOwnerIsUID(t *testing.T) {
+	for owner, want := range map[string]bool{"1000": true, "01000": true, "100": false, "bob": false, "": false, "99999999999999": false} {
+		if got := ownerIsUID(owner, 1000); got != want {
+			t.Errorf("ownerIsUID(%q) = %v", owner, got)
+		}
+	}
+}

@@ -391,6 +391,8 @@ type Config struct {
 	StopSignal string   `json:"StopSignal,omitempty"`
 	// ExposedPorts are the image's EXPOSE ports, "80/tcp", that -P publishes.
 	ExposedPorts []string `json:"ExposedPorts,omitempty"`
+	// Blob is the config as stored, for what OCI's form lacks (Docker's Healthcheck).
+	Blob []byte `json:"-"`
 }
 
 // ReadConfig reads the image's config from the store.
@@ -408,6 +410,11 @@ func ReadConfig(ctx context.Context, store cstorage.Store, img *cstorage.Image) 
 	if err != nil {
 		return Config{}, fmt.Errorf("read image config %s: %w", img.ID[:12], err)
 	}
+	// Cached by the source: OCIConfig read it already.
+	blob, err := src.ConfigBlob(ctx)
+	if err != nil {
+		return Config{}, fmt.Errorf("read image config %s: %w", img.ID[:12], err)
+	}
 	c := oci.Config
 	var exposed []string
 	for p := range c.ExposedPorts {
@@ -415,5 +422,5 @@ func ReadConfig(ctx context.Context, store cstorage.Store, img *cstorage.Image) 
 	}
 	sort.Strings(exposed)
 	return Config{Env: c.Env, Entrypoint: c.Entrypoint, Cmd: c.Cmd, WorkingDir: c.WorkingDir, User: c.User, StopSignal: c.StopSignal,
-		ExposedPorts: exposed}, nil
+		ExposedPorts: exposed, Blob: blob}, nil
 }

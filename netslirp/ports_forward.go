@@ -31,7 +31,7 @@ const portDialTimeout = 10 * time.Second
 
 type portForwarder struct {
 	ns      *nsSockets
-	src     *sourceRoutes // nil: every connection from 127.0.0.1
+	src     *sourceRoutes // set up at the first client not on loopback
 	closers []io.Closer   // the host listeners
 	serve   []func()
 
@@ -49,8 +49,11 @@ func startForwarder(ports []PortMapping, pid int) (_ *portForwarder, err error) 
 	if err != nil {
 		return nil, err
 	}
-	f := &portForwarder{ns: ns, conns: map[io.Closer]struct{}{}}
-	f.src = &sourceRoutes{ns: ns, pid: pid, udpPorts: udpContainerPorts(ports)}
+	f := &portForwarder{
+		ns:    ns,
+		src:   &sourceRoutes{ns: ns, pid: pid, udpPorts: udpContainerPorts(ports)},
+		conns: map[io.Closer]struct{}{},
+	}
 	saved := append([]PortMapping(nil), ports...)
 	defer func() {
 		if err != nil {
@@ -112,7 +115,7 @@ func (f *portForwarder) bind(p *PortMapping) error {
 		}
 	}
 	addr := net.JoinHostPort(p.HostIP, strconv.Itoa(int(p.HostPort)))
-	target := netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), p.ContainerPort)
+	target := netip.AddrPortFrom(loopbackAddr(false), p.ContainerPort)
 	switch p.Protocol {
 	case "tcp":
 		ln, err := net.Listen(network, addr)

@@ -52,6 +52,18 @@ func testNetns(t testing.TB) (int, *nsSockets) {
 	return cmd.Process.Pid, ns
 }
 
+// forward starts a forwarder for ports into the netns of pid, closed
+// when the test ends.
+func forward(t *testing.T, ports []PortMapping, pid int) *portForwarder {
+	t.Helper()
+	f, err := startForwarder(ports, pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
 // listenIn binds 127.0.0.1:0 inside the namespace: "tcp" or "udp".
 func listenIn(t testing.TB, ns *nsSockets, network string) (any, uint16) {
 	t.Helper()
@@ -109,11 +121,7 @@ func TestForwardTCP(t *testing.T) {
 	go reverseServer(ln.(net.Listener))
 
 	ports := []PortMapping{{HostIP: "127.0.0.1", ContainerPort: port, Protocol: "tcp"}}
-	f, err := startForwarder(ports, pid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := forward(t, ports, pid)
 	if ports[0].HostPort == 0 {
 		t.Fatal("random host port not written back")
 	}
@@ -196,11 +204,7 @@ func reverse(b []byte) []byte {
 func TestForwardTCPNoListener(t *testing.T) {
 	pid, _ := testNetns(t)
 	ports := []PortMapping{{HostIP: "127.0.0.1", ContainerPort: 9, Protocol: "tcp"}}
-	f, err := startForwarder(ports, pid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	forward(t, ports, pid)
 	c, err := net.Dial("tcp", ports[0].HostAddr())
 	if err != nil {
 		return // the reset came before the handshake was seen complete
@@ -230,11 +234,7 @@ func TestForwardUDP(t *testing.T) {
 		{HostIP: "127.0.0.1", ContainerPort: port, Protocol: "tcp"},
 		{HostIP: "127.0.0.1", ContainerPort: port, Protocol: "udp"},
 	}
-	f, err := startForwarder(ports, pid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	forward(t, ports, pid)
 	if ports[1].HostPort == 0 {
 		t.Fatal("random host port not written back")
 	}
@@ -306,11 +306,7 @@ func TestForwardIPv6Host(t *testing.T) {
 	ln, port := listenIn(t, ns, "tcp")
 	go reverseServer(ln.(net.Listener))
 	ports := []PortMapping{{HostIP: "::1", ContainerPort: port, Protocol: "tcp"}}
-	f, err := startForwarder(ports, pid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	forward(t, ports, pid)
 	c, err := net.Dial("tcp", ports[0].HostAddr())
 	if err != nil {
 		t.Fatal(err)

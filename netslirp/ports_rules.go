@@ -73,6 +73,14 @@ func loopbackOf(v6 bool) (netip.Addr, uint8) {
 	return netip.AddrFrom4([4]byte{127, 0, 0, 0}), 8
 }
 
+// loopbackAddr is the family's loopback address: 127.0.0.1 or ::1.
+func loopbackAddr(v6 bool) netip.Addr {
+	if v6 {
+		return netip.IPv6Loopback()
+	}
+	return netip.AddrFrom4([4]byte{127, 0, 0, 1})
+}
+
 func familyOf(v6 bool) uint8 {
 	if v6 {
 		return unix.AF_INET6
@@ -83,10 +91,6 @@ func familyOf(v6 bool) uint8 {
 // newLocalRouteMsg is RTM_NEWROUTE for "local default dev lo src LOOPBACK
 // table portSourceTable".
 func newLocalRouteMsg(v6 bool, seq uint32) []byte {
-	src := netip.AddrFrom4([4]byte{127, 0, 0, 1})
-	if v6 {
-		src = netip.IPv6Loopback()
-	}
 	p := []byte{
 		familyOf(v6), 0, 0, 0, // family, dst_len, src_len, tos
 		unix.RT_TABLE_UNSPEC, unix.RTPROT_STATIC, unix.RT_SCOPE_HOST, unix.RTN_LOCAL,
@@ -94,7 +98,7 @@ func newLocalRouteMsg(v6 bool, seq uint32) []byte {
 	}
 	p = nlAttr(p, unix.RTA_TABLE, nlU32(portSourceTable))
 	p = nlAttr(p, unix.RTA_OIF, nlU32(loopbackIfindex))
-	p = nlAttr(p, unix.RTA_PREFSRC, src.AsSlice())
+	p = nlAttr(p, unix.RTA_PREFSRC, loopbackAddr(v6).AsSlice())
 	return nlMessage(unix.RTM_NEWROUTE, unix.NLM_F_CREATE|unix.NLM_F_EXCL, seq, p)
 }
 

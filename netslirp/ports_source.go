@@ -47,7 +47,7 @@ type sourceRoutes struct {
 // unavailable).
 func (f *portForwarder) clientSource(client netip.AddrPort, network string) (netip.AddrPort, bool) {
 	a := client.Addr().Unmap()
-	if !a.IsValid() || a.IsLoopback() || a.IsUnspecified() || a.IsLinkLocalUnicast() || a.IsMulticast() || f.src == nil {
+	if !a.IsValid() || a.IsLoopback() || a.IsUnspecified() || a.IsLinkLocalUnicast() || a.IsMulticast() {
 		return netip.AddrPort{}, false
 	}
 	if !f.src.ready(a.Is6(), network) {
@@ -95,10 +95,7 @@ func probeSource(v6 bool) netip.AddrPort {
 // netns: a kernel or netns where replies do not come back fails here
 // once, not at each client's connection.
 func (r *sourceRoutes) probe(v6 bool) error {
-	lo := netip.AddrFrom4([4]byte{127, 0, 0, 1})
-	if v6 {
-		lo = netip.IPv6Loopback()
-	}
+	lo := loopbackAddr(v6)
 	domain, sa := sockaddrOf(netip.AddrPortFrom(lo, 0))
 	fd, err := r.ns.socket(domain, unix.SOCK_STREAM)
 	if err != nil {
@@ -151,10 +148,7 @@ func bindTransparent(fd, domain int, from netip.AddrPort) error {
 // targetFrom is where a connection from src goes: the container port on
 // the loopback address of src's family.
 func targetFrom(src netip.AddrPort, port uint16) netip.AddrPort {
-	if src.Addr().Is6() {
-		return netip.AddrPortFrom(netip.IPv6Loopback(), port)
-	}
-	return netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), port)
+	return netip.AddrPortFrom(loopbackAddr(src.Addr().Is6()), port)
 }
 
 // dialKeepingSource connects into the container for client, from client's

@@ -139,11 +139,7 @@ func TestForwardKeepsSource(t *testing.T) {
 			pid, ns := testNetns(t)
 			port := peerServer(t, ns, unix.AF_INET6, tc.network)
 			ports := []PortMapping{{ContainerPort: port, Protocol: tc.network}}
-			f, err := startForwarder(ports, pid)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
+			forward(t, ports, pid)
 			for range 2 {
 				seen, local := peerSeen(t, tc.network, client, ports[0].HostPort)
 				if unmapped(t, seen) != unmapped(t, local) {
@@ -167,11 +163,7 @@ func TestForwardSourceFallback(t *testing.T) {
 			pid, ns := testNetns(t)
 			port := peerServer(t, ns, unix.AF_INET, network)
 			ports := []PortMapping{{ContainerPort: port, Protocol: network}}
-			f, err := startForwarder(ports, pid)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
+			forward(t, ports, pid)
 			seen, _ := peerSeen(t, network, client, ports[0].HostPort)
 			if a := unmapped(t, seen).Addr(); a != netip.AddrFrom4([4]byte{127, 0, 0, 1}) {
 				t.Errorf("an IPv6 client of an IPv4 server was seen as %s, want 127.0.0.1", seen)

@@ -168,13 +168,9 @@ func (g *gen) container(f *UnitFile) (*Unit, error) {
 		}
 	}
 
-	rpod := []string{g.opts.Rpod}
-	for _, e := range byKey["GlobalArgs"] {
-		w, err := words(f, e)
-		if err != nil {
-			return nil, err
-		}
-		rpod = append(rpod, w...)
+	rpod, err := g.globalArgs(f, "Container")
+	if err != nil {
+		return nil, err
 	}
 	args := append(append([]string{}, rpod...), "run", "--name", name, "--cidfile=%t/%N.cid", "--replace", "--rm",
 		"--cgroups="+cgroups, "--sdnotify="+notify, "-d")

@@ -2,6 +2,7 @@ package quadlet
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -29,7 +30,7 @@ func (g *gen) network(f *UnitFile) (string, error) {
 	if driver == nil {
 		return "", &Error{File: f.Path, Msg: "no Driver= in [Network]: podman's default is a bridge network, and " + noBridge}
 	}
-	if !isBackend(driver.Value) {
+	if !slices.Contains(networkBackends, driver.Value) {
 		return "", &Error{f.Path, driver.Line, fmt.Sprintf("Driver=%s: %s", driver.Value, noBridge)}
 	}
 	for _, e := range es {
@@ -51,15 +52,6 @@ func (g *gen) network(f *UnitFile) (string, error) {
 	return mode, nil
 }
 
-func isBackend(s string) bool {
-	for _, b := range networkBackends {
-		if s == b {
-			return true
-		}
-	}
-	return false
-}
-
 // networkMode is the --network value of a Network= key.
 func (g *gen) networkMode(f *UnitFile, e Entry) (string, error) {
 	v := e.Value
@@ -75,7 +67,7 @@ func (g *gen) networkMode(f *UnitFile, e Entry) (string, error) {
 		return mode, nil
 	}
 	backend, _, _ := strings.Cut(v, ":")
-	if isBackend(backend) || backend == "container" || backend == "ns" {
+	if slices.Contains(networkBackends, backend) || backend == "container" || backend == "ns" {
 		return v, nil
 	}
 	return "", &Error{f.Path, e.Line, fmt.Sprintf("Network=%s: %s", v, noBridge)}

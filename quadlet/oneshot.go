@@ -2,6 +2,7 @@ package quadlet
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 )
 
@@ -40,7 +41,7 @@ func (g *gen) volume(f *UnitFile) (*Unit, error) {
 		return nil, err
 	}
 	argv = append(argv, "volume", "create", "--ignore")
-	name := "systemd-" + strings.TrimSuffix(baseName(f.Path), ".volume")
+	name := "systemd-" + strings.TrimSuffix(filepath.Base(f.Path), ".volume")
 	var extra []string
 	for _, e := range entries(f, "Volume") {
 		switch e.Key {
@@ -132,11 +133,4 @@ func (g *gen) image(f *UnitFile) (*Unit, error) {
 		b.addUnit("After", WaitOnlineUnit)
 	}
 	return b.oneshot(argv)
-}
-
-func baseName(p string) string {
-	if i := strings.LastIndexByte(p, '/'); i >= 0 {
-		return p[i+1:]
-	}
-	return p
 }

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -25,6 +27,10 @@ func (c *Container) cgroupOptions() cgroupdelegate.Options {
 	return o
 }
 
+// DetectCgroups is cgroupdelegate.Detect's answer, found once per process:
+// run checks its flags against it and then makes the cgroup on it.
+var DetectCgroups = sync.OnceValue(cgroupdelegate.Detect)
+
 // CreateCgroup makes the container's cgroup for the monitor (this
 // process) and the container's processes: nil without one (--cgroups
 // disabled, or none to be had and no limit asked for).
@@ -33,7 +39,7 @@ func (c *Container) CreateCgroup() (*cgroupdelegate.Group, error) {
 	if o.Mode == cgroupdelegate.ModeDisabled {
 		return nil, nil
 	}
-	g, err := cgroupdelegate.Create(o, os.Getpid())
+	g, err := cgroupdelegate.CreateOn(DetectCgroups(), o, os.Getpid())
 	if err != nil {
 		return nil, fmt.Errorf("container cgroup: %w", err)
 	}
@@ -108,22 +114,15 @@ func (c *Container) NoCgroupError(what string) error {
 	if c.Cgroups.Mode == cgroupdelegate.ModeDisabled {
 		return fmt.Errorf("%s is not supported for containers created with --cgroups=disabled: %s has no cgroup of its own: %w", what, c.Name, ErrNoCgroup)
 	}
-	return NoCgroupHostError(what, cgroupdelegate.Detect())
+	return NoCgroupHostError(what, DetectCgroups())
 }
 
 // NoCgroupHostError says why containers get no cgroup of their own on h, for what.
 func NoCgroupHostError(what string, h cgroupdelegate.Host) error {
 	if h.Version != "v2" {
-		return fmt.Errorf("%s is not supported for rootless containers on cgroup v1: %s: %w", what, cmpOr(h.Reason, "cgroup v1 cannot be delegated to an unprivileged user; boot with systemd.unified_cgroup_hierarchy=1"), ErrNoCgroup)
+		return fmt.Errorf("%s is not supported for rootless containers on cgroup v1: %s: %w", what, cmp.Or(h.Reason, "cgroup v1 cannot be delegated to an unprivileged user; boot with systemd.unified_cgroup_hierarchy=1"), ErrNoCgroup)
 	}
-	return fmt.Errorf("%s needs the container's own cgroup, which it does not have (%s): %w", what, cmpOr(h.Reason, "no delegated cgroup v2 subtree"), ErrNoCgroup)
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
+	return fmt.Errorf("%s needs the container's own cgroup, which it does not have (%s): %w", what, cmp.Or(h.Reason, "no delegated cgroup v2 subtree"), ErrNoCgroup)
 }
 
 // Pause freezes the container's processes (cgroup.freeze).

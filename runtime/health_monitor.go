@@ -62,8 +62,13 @@ func (c *Container) requestHealthRestart() {
 	}
 }
 
-// takeHealthRestart reports and clears a restart asked for by the health check.
+// takeHealthRestart reports and clears a restart asked for by the health
+// check; only --health-on-failure=restart asks, so no other container pays
+// for a look in its directory on each start and exit.
 func (c *Container) takeHealthRestart() bool {
+	if c.Healthcheck == nil || c.Healthcheck.OnFailure != "restart" {
+		return false
+	}
 	p, err := c.file(healthRestartFile)
 	if err != nil {
 		return false

@@ -151,22 +151,7 @@ func ReadJournal(id string, o LogOptions, stdout, stderr io.Writer) error {
 	if err := JournalReadable(); err != nil {
 		return err
 	}
-	emit := func(r LogRecord) {
-		if (!o.Since.IsZero() && r.Time.Before(o.Since)) || (!o.Until.IsZero() && r.Time.After(o.Until)) {
-			return
-		}
-		out := stdout
-		if r.Stream == "stderr" {
-			out = stderr
-		}
-		if o.Timestamps {
-			fmt.Fprintf(out, "%s ", r.Time.Format(logTimeFormat))
-		}
-		io.WriteString(out, r.Text)
-		if !r.Partial {
-			io.WriteString(out, "\n")
-		}
-	}
+	emit := o.printer(stdout, stderr) // logfile.go
 	// journalctl's -n counts entries before the time filter: tail here then.
 	n := o.Tail
 	if !o.Since.IsZero() || !o.Until.IsZero() {
@@ -178,7 +163,7 @@ func ReadJournal(id string, o LogOptions, stdout, stderr io.Writer) error {
 	}
 	var kept []LogRecord
 	for _, r := range recs {
-		if (o.Since.IsZero() || !r.Time.Before(o.Since)) && (o.Until.IsZero() || !r.Time.After(o.Until)) {
+		if o.inWindow(r) {
 			kept = append(kept, r)
 		}
 	}

@@ -197,22 +197,16 @@ type LogOptions struct {
 	Running func() bool
 }
 
-// ReadLog writes the log's records to stdout and stderr by stream: those of
-// the rotated previous file, if any, then those of the current one. With
-// Follow it keeps up with the writer across rotations.
-func ReadLog(path string, o LogOptions, stdout, stderr io.Writer) error {
-	if path == os.DevNull {
-		return errNoLog
-	}
-	cur, prev, err := openLogs(path)
-	if err != nil {
-		return err
-	}
-	if cur == nil && prev == nil {
-		return nil // never started: nothing logged yet
-	}
-	emit := func(r LogRecord) {
-		if (!o.Since.IsZero() && r.Time.Before(o.Since)) || (!o.Until.IsZero() && r.Time.After(o.Until)) {
+// inWindow reports whether r is within --since and --until.
+func (o LogOptions) inWindow(r LogRecord) bool {
+	return (o.Since.IsZero() || !r.Time.Before(o.Since)) && (o.Until.IsZero() || !r.Time.After(o.Until))
+}
+
+// printer writes a record within --since and --until to stdout or stderr
+// by its stream, as rpod logs shows it; it drops the others.
+func (o LogOptions) printer(stdout, stderr io.Writer) func(LogRecord) {
+	return func(r LogRecord) {
+		if !o.inWindow(r) {
 			return
 		}
 		out := stdout
@@ -227,6 +221,23 @@ func ReadLog(path string, o LogOptions, stdout, stderr io.Writer) error {
 			io.WriteString(out, "\n")
 		}
 	}
+}
+
+// ReadLog writes the log's records to stdout and stderr by stream: those of
+// the rotated previous file, if any, then those of the current one. With
+// Follow it keeps up with the writer across rotations.
+func ReadLog(path string, o LogOptions, stdout, stderr io.Writer) error {
+	if path == os.DevNull {
+		return errNoLog
+	}
+	cur, prev, err := openLogs(path)
+	if err != nil {
+		return err
+	}
+	if cur == nil && prev == nil {
+		return nil // never started: nothing logged yet
+	}
+	emit := o.printer(stdout, stderr)
 	var recs []LogRecord
 	if prev != nil {
 		pr := newLogReader(prev)

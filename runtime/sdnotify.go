@@ -64,10 +64,9 @@ func (c *Container) NotifyStarted(pid int) error {
 	return nil
 }
 
-// NotifyHealthy tells systemd a --sdnotify=healthy container is ready.
-// TODO(health checks): call it from a process in the unit's cgroup (the
-// monitor, which has the unit's NOTIFY_SOCKET) when the container first
-// becomes healthy; systemd ignores READY=1 from outside the unit.
+// NotifyHealthy tells systemd a --sdnotify=healthy container is ready; the
+// monitor calls it (health_monitor.go): systemd ignores READY=1 from
+// outside the unit.
 func (c *Container) NotifyHealthy() error {
 	if c.SdNotifyMode != SdNotifyHealthy {
 		return nil

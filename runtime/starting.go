@@ -52,6 +52,9 @@ func (c *Container) waitStarting(d time.Duration) {
 // the dead owner's mount and records the exit, with code -1 (unknown), as
 // of now.
 func (c *Container) ReapDead() {
+	if !ownerGone(c.recorded()) {
+		return // the common case, seen without taking the lock
+	}
 	// One at a time: a second reaper must find the exit recorded, not unmount again.
 	if p, err := c.file("reap.lock"); err == nil {
 		if f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|unix.O_CLOEXEC, 0o600); err == nil {
@@ -60,13 +63,17 @@ func (c *Container) ReapDead() {
 		}
 	}
 	s, err := c.recorded()
-	if err != nil || s.Status != "running" || proc.Alive(s.Pid, s.PidStart) {
+	if !ownerGone(s, err) {
 		return
-	}
-	if s.MonitorPid != 0 && proc.Alive(s.MonitorPid, s.MonitorStart) {
-		return // the monitor is recording the exit itself
 	}
 	if c.SetState(State{Status: "exited", ExitCode: -1, StartedAt: s.StartedAt, FinishedAt: time.Now(), RestartCount: s.RestartCount}) == nil {
 		c.store.Unmount(c.ID, false)
 	}
+}
+
+// ownerGone reports a record that says running while neither the
+// container's process nor its monitor (which records the exit itself) lives.
+func ownerGone(s State, err error) bool {
+	return err == nil && s.Status == "running" && !proc.Alive(s.Pid, s.PidStart) &&
+		(s.MonitorPid == 0 || !proc.Alive(s.MonitorPid, s.MonitorStart))
 }

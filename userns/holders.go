@@ -33,7 +33,7 @@ func registerHolder() {
 	if err := os.MkdirAll(hd, 0o700); err != nil {
 		return
 	}
-	pruneHolders(hd)
+	liveHolders(hd) // drops the records of holders that are gone
 	pid := os.Getpid()
 	st, err := proc.StartTime(pid)
 	if err != nil {
@@ -67,8 +67,6 @@ func liveHolders(hd string) []int {
 	}
 	return live
 }
-
-func pruneHolders(hd string) { liveHolders(hd) }
 
 // adoptPause starts a pause process in the namespaces of a live holder and
 // records it; false when there is no holder or none could be joined.

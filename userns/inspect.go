@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/rpod/rpod/idmap"
 )
@@ -14,12 +13,10 @@ import (
 // RuntimeDirPath is the directory RuntimeDir would use, found without
 // creating anything or warning, for diagnostics.
 func RuntimeDirPath() string {
-	if x := os.Getenv("XDG_RUNTIME_DIR"); x != "" && filepath.IsAbs(x) {
-		if st, err := os.Stat(x); err == nil && st.IsDir() && int(st.Sys().(*syscall.Stat_t).Uid) == os.Getuid() {
-			return filepath.Join(x, "rpod")
-		}
+	if dir, ok := xdgRuntimeDir(); ok {
+		return dir
 	}
-	return fmt.Sprintf("/tmp/rpod-run-%d/rpod", HostUID())
+	return filepath.Join(fallbackRuntimeBase(), "rpod")
 }
 
 // PauseState is what the pause pid file says and what runs.

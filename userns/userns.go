@@ -16,6 +16,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -85,16 +86,13 @@ func HostGID() int {
 // XDG_RUNTIME_DIR is a directory owned by the user, else a private
 // /tmp/rpod-run-UID/rpod, with one warning, as podman falls back.
 func RuntimeDir() (string, error) {
-	if x := os.Getenv("XDG_RUNTIME_DIR"); x != "" && filepath.IsAbs(x) {
-		if st, err := os.Stat(x); err == nil && st.IsDir() && int(st.Sys().(*syscall.Stat_t).Uid) == os.Getuid() {
-			dir := filepath.Join(x, "rpod")
-			if err := os.MkdirAll(dir, 0o700); err != nil {
-				return "", fmt.Errorf("create runtime directory: %w", err)
-			}
-			return dir, nil
+	if dir, ok := xdgRuntimeDir(); ok {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return "", fmt.Errorf("create runtime directory: %w", err)
 		}
+		return dir, nil
 	}
-	base := fmt.Sprintf("/tmp/rpod-run-%d", HostUID())
+	base := fallbackRuntimeBase()
 	if os.Getenv(envWarned) == "" && Rootless() {
 		why := "is not set"
 		if x := os.Getenv("XDG_RUNTIME_DIR"); x != "" {
@@ -119,6 +117,22 @@ func RuntimeDir() (string, error) {
 	}
 	return dir, nil
 }
+
+// xdgRuntimeDir is $XDG_RUNTIME_DIR/rpod, when XDG_RUNTIME_DIR is a directory owned by the user.
+func xdgRuntimeDir() (string, bool) {
+	x := os.Getenv("XDG_RUNTIME_DIR")
+	if x == "" || !filepath.IsAbs(x) {
+		return "", false
+	}
+	st, err := os.Stat(x)
+	if err != nil || !st.IsDir() || int(st.Sys().(*syscall.Stat_t).Uid) != os.Getuid() {
+		return "", false
+	}
+	return filepath.Join(x, "rpod"), true
+}
+
+// fallbackRuntimeBase holds the runtime directory when XDG_RUNTIME_DIR does not.
+func fallbackRuntimeBase() string { return fmt.Sprintf("/tmp/rpod-run-%d", HostUID()) }
 
 // pause is the record in pause.pid: the pid and its start time, so that a
 // recycled pid is never mistaken for our pause process.
@@ -210,13 +224,14 @@ func Ensure() error {
 	return nil
 }
 
-// subIDFile lets tests and diagnostics point at another subuid/subgid file;
-// newuidmap still enforces the real one.
-func subIDFile(env, def string) string {
-	if v := os.Getenv(env); v != "" {
+// SubIDFile is the subordinate ID file rpod reads for kind ("uid" or "gid"):
+// RPOD_SUBUID_FILE/RPOD_SUBGID_FILE let tests and diagnostics point at
+// another one; newuidmap still enforces the real one.
+func SubIDFile(kind string) string {
+	if v := os.Getenv("RPOD_SUB" + strings.ToUpper(kind) + "_FILE"); v != "" {
 		return v
 	}
-	return def
+	return "/etc/sub" + kind
 }
 
 // Maps computes the user's uid and gid maps from the subordinate ID files,
@@ -247,8 +262,8 @@ func maps(warn func(string, ...any)) (uidMaps, gidMaps []idmap.Mapping, err erro
 		}
 		return idmap.Default(uint32(id), ranges), len(ranges) > 0, nil
 	}
-	uidFile := subIDFile("RPOD_SUBUID_FILE", "/etc/subuid")
-	gidFile := subIDFile("RPOD_SUBGID_FILE", "/etc/subgid")
+	uidFile := SubIDFile("uid")
+	gidFile := SubIDFile("gid")
 	uidMaps, uok, err := one(uidFile, uid)
 	if err != nil {
 		return nil, nil, err
@@ -272,7 +287,7 @@ func maps(warn func(string, ...any)) (uidMaps, gidMaps []idmap.Mapping, err erro
 
 // checkName is the `rpod system check` line for a subordinate ID file.
 func checkName(file string) string {
-	if file == subIDFile("RPOD_SUBGID_FILE", "/etc/subgid") {
+	if file == SubIDFile("gid") {
 		return "subgid"
 	}
 	return "subuid"

@@ -79,7 +79,7 @@ func cidfileArgs(args *[]string, cidfiles []string, ignore bool) error {
 	named := len(*args) > 0 || len(cidfiles) > 0
 	*args = append(*args, ids...)
 	if !named {
-		return fmt.Errorf("name at least one container, or --cidfile")
+		return fmt.Errorf("name at least one container, or use --all or --cidfile")
 	}
 	if !ignore || len(*args) == 0 {
 		return nil

@@ -113,7 +113,7 @@ func newRmCmd() *cobra.Command {
 				return err
 			}
 			if len(args) == 0 && !all && len(cidfiles) == 0 {
-				return &exitError{code: runtime.ExitRpodError, msg: "rm needs at least one container name or id, or --all"}
+				return &exitError{code: runtime.ExitRpodError, msg: "rm needs at least one container name or id, --all or --cidfile"}
 			}
 			args = append(args, ids...)
 			stop := time.Duration(0) // -f without -t kills at once, as a forced removal should

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -134,8 +135,8 @@ func cgroupInfo() (version, manager, limits string, controllers []string) {
 	if controllers == nil {
 		controllers = []string{}
 	}
-	if h.Manager == "none" {
-		return version, h.Manager, "unavailable: " + cmpString(h.Reason, "no delegated cgroup v2 subtree"), controllers
+	if h.Manager == cgroupdelegate.ManagerNone {
+		return version, h.Manager, "unavailable: " + cmp.Or(h.Reason, "no delegated cgroup v2 subtree"), controllers
 	}
 	if len(controllers) == 0 {
 		return version, h.Manager, "none: no controller is delegated to you", controllers

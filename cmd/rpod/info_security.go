@@ -43,16 +43,9 @@ func securityInfo() hostSecurity {
 	if u, err := user.LookupId(name); err == nil {
 		name = u.Username
 	}
-	s.UsernsRanges.UID = subIDRanges(envOr("RPOD_SUBUID_FILE", "/etc/subuid"), name, uid)
-	s.UsernsRanges.GID = subIDRanges(envOr("RPOD_SUBGID_FILE", "/etc/subgid"), name, gid)
+	s.UsernsRanges.UID = subIDRanges(userns.SubIDFile("uid"), name, uid)
+	s.UsernsRanges.GID = subIDRanges(userns.SubIDFile("gid"), name, gid)
 	return s
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }
 
 // subIDRanges lists a user's ranges as "START:COUNT", the file's own notation.

@@ -79,26 +79,27 @@ type containerState struct {
 }
 
 type containerConfig struct {
-	Hostname     string            `json:"Hostname"`
-	Domainname   string            `json:"Domainname"`
-	User         string            `json:"User"`
-	AttachStdin  bool              `json:"AttachStdin"`
-	AttachStdout bool              `json:"AttachStdout"`
-	AttachStderr bool              `json:"AttachStderr"`
-	Tty          bool              `json:"Tty"`
-	OpenStdin    bool              `json:"OpenStdin"`
-	StdinOnce    bool              `json:"StdinOnce"`
-	Env          []string          `json:"Env"`
-	Cmd          []string          `json:"Cmd"`
-	Image        string            `json:"Image"`
-	WorkingDir   string            `json:"WorkingDir"`
-	Entrypoint   []string          `json:"Entrypoint"`
-	Labels       map[string]string `json:"Labels"`
-	Annotations  map[string]string `json:"Annotations"`
-	StopSignal   string            `json:"StopSignal"`
-	StopTimeout  uint              `json:"StopTimeout"`
-	unitConfig                     // sdnotify.go
-	healthConfig                   // healthcheck.go
+	Hostname      string            `json:"Hostname"`
+	Domainname    string            `json:"Domainname"`
+	User          string            `json:"User"`
+	AttachStdin   bool              `json:"AttachStdin"`
+	AttachStdout  bool              `json:"AttachStdout"`
+	AttachStderr  bool              `json:"AttachStderr"`
+	Tty           bool              `json:"Tty"`
+	OpenStdin     bool              `json:"OpenStdin"`
+	StdinOnce     bool              `json:"StdinOnce"`
+	Env           []string          `json:"Env"`
+	Cmd           []string          `json:"Cmd"`
+	Image         string            `json:"Image"`
+	WorkingDir    string            `json:"WorkingDir"`
+	Entrypoint    []string          `json:"Entrypoint"`
+	Labels        map[string]string `json:"Labels"`
+	Annotations   map[string]string `json:"Annotations"`
+	StopSignal    string            `json:"StopSignal"`
+	StopTimeout   uint              `json:"StopTimeout"`
+	CreateCommand []string          `json:"CreateCommand,omitempty"`
+	SdNotifyMode  string            `json:"sdNotifyMode,omitempty"`
+	healthConfig                    // healthcheck.go
 }
 
 type containerHostConfg struct {

@@ -135,6 +135,11 @@ func openStore() (cstorage.Store, error) {
 	if err := enter(); err != nil {
 		return nil, err
 	}
+	// containers/storage reads XDG_RUNTIME_DIR itself: the fallback rpod
+	// warned about must be the one it sees.
+	if err := ensureRuntimeDirEnv(); err != nil {
+		return nil, err
+	}
 	opts, err := storeOptions()
 	if err != nil {
 		return nil, err

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/rpod/rpod/runtime"
@@ -14,47 +12,31 @@ func init() {
 }
 
 func newPauseCmd() *cobra.Command {
-	return freezeCmd("pause", "Pause all the processes in containers (cgroup.freeze)", (*runtime.Container).Pause)
+	return freezeCmd("pause", "Pause all the processes in containers (cgroup.freeze)", "running", (*runtime.Container).Pause)
 }
 
 func newUnpauseCmd() *cobra.Command {
-	return freezeCmd("unpause", "Resume the processes of paused containers", (*runtime.Container).Unpause)
+	return freezeCmd("unpause", "Resume the processes of paused containers", "paused", (*runtime.Container).Unpause)
 }
 
-// freezeCmd is pause or unpause: op on each named container, or on every
-// running one with --all.
-func freezeCmd(name, short string, op func(*runtime.Container) error) *cobra.Command {
+// freezeCmd is pause or unpause: op on each named container, or with --all
+// on every one whose status is from (as podman: --all acts on those it can).
+func freezeCmd(name, short, from string, op func(*runtime.Container) error) *cobra.Command {
 	var all bool
 	cmd := &cobra.Command{
 		Use:   name + " [flags] CONTAINER [CONTAINER...]",
 		Short: short,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if all == (len(args) > 0) {
-				return fmt.Errorf("give one or more containers, or --all")
-			}
+			var filters []string
 			if all {
-				store, err := openStore()
-				if err != nil {
-					return err
-				}
-				cs, err := runtime.List(store)
-				if err != nil {
-					return err
-				}
-				for _, c := range cs {
-					st := c.State()
-					// As podman: --all acts on those it can.
-					if st.Status == "running" && st.Paused == (name == "unpause") {
-						args = append(args, c.ID)
-					}
-				}
-				if len(args) == 0 {
-					return nil
-				}
+				filters = []string{"status=" + from}
+			}
+			if err := allArgs(&args, all, filters); err != nil {
+				return err
 			}
 			return forEach(args, op)
 		},
 	}
-	cmd.Flags().BoolVarP(&all, "all", "a", false, name+" all running containers")
+	cmd.Flags().BoolVarP(&all, "all", "a", false, name+" all "+from+" containers")
 	return cmd
 }

@@ -306,7 +306,7 @@ func writePsJSON(w io.Writer, rows []psRow, size bool) error {
 			AutoRemove: r.c.AutoRemove, Command: nonNil(r.c.Spec.Args), CreatedAt: humanSince(r.c.Created),
 			Exited: r.st.Status == "exited", ExitCode: r.st.ExitCode, ID: r.c.ID, Image: r.image,
 			ImageID: r.c.ImageID, Labels: nonNilMap(r.c.Labels), Mounts: []string{}, Names: []string{r.c.Name},
-			Networks: []string{}, Pid: r.st.Pid, Ports: []psPort{}, State: r.st.ShownStatus(), Status: psStatus(r.st) + healthSuffix(r.c, r.st),
+			Networks: []string{}, Pid: r.st.Pid, Ports: []psPort{}, State: r.st.ShownStatus(), Status: r.Status(),
 			Created: r.c.Created.Unix(),
 		}
 		if !r.st.FinishedAt.IsZero() {

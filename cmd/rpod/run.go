@@ -451,7 +451,7 @@ func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []s
 	if err := f.applyUnit(&cfg); err != nil {
 		return nil, err
 	}
-	if err := f.applyImageHealth(cmd.Context(), img, &cfg); err != nil { // runhealth.go
+	if err := f.applyImageHealth(ic, &cfg); err != nil { // runhealth.go
 		return nil, err
 	}
 	c, err := runtime.Create(g.store, cfg)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"os"
@@ -49,7 +50,6 @@ func (f *resourceFlags) add(fl *pflag.FlagSet) {
 type cgroupFlags struct {
 	resourceFlags
 	cgroups, cgroupns, cgroupParent string
-	host                            *cgroupdelegate.Host // Detect's, once
 }
 
 func (f *cgroupFlags) add(fl *pflag.FlagSet) {
@@ -57,14 +57,6 @@ func (f *cgroupFlags) add(fl *pflag.FlagSet) {
 	fl.StringVar(&f.cgroups, "cgroups", "enabled", "the container's cgroup: enabled, disabled, no-conmon or split")
 	fl.StringVar(&f.cgroupns, "cgroupns", "", "cgroup namespace: private (default) or host")
 	fl.StringVar(&f.cgroupParent, "cgroup-parent", "", "the slice the container's scope goes in (default user.slice)")
-}
-
-func (f *cgroupFlags) detect() cgroupdelegate.Host {
-	if f.host == nil {
-		h := cgroupdelegate.Detect()
-		f.host = &h
-	}
-	return *f.host
 }
 
 // applyCgroups checks the cgroup flags against what this host allows and
@@ -96,23 +88,18 @@ func (f *runFlags) applyCgroups(cfg *runtime.Config) error {
 	if f.cgroupParent != "" && (strings.Contains(f.cgroupParent, "/") || !strings.HasSuffix(f.cgroupParent, ".slice")) {
 		return fmt.Errorf("invalid --cgroup-parent %q: give a systemd slice, e.g. user.slice or rpod.slice", f.cgroupParent)
 	}
-	h := f.detect()
 	if !disabled {
-		if err := checkLimits(h, l); err != nil {
+		h := runtime.DetectCgroups() // the one detection of run's start path
+		if err := h.Check(l); err != nil {
 			return err
 		}
-		if f.pidsLimit == "" && h.Manager != "none" && slices.Contains(h.Controllers, "pids") {
+		if f.pidsLimit == "" && h.Manager != cgroupdelegate.ManagerNone && slices.Contains(h.Controllers, "pids") {
 			l.PidsMax = defaultPidsLimit // as podman
 		}
 	}
 	cfg.Cgroups = cgroupdelegate.Options{Mode: f.cgroups, Parent: f.cgroupParent, Limits: l}
 	cfg.Resources = res
 	return nil
-}
-
-// checkLimits fails, in one line naming the fix, when l cannot be applied on h.
-func checkLimits(h cgroupdelegate.Host, l cgroupdelegate.Limits) error {
-	return h.Check(l)
 }
 
 // warnNoCgroup says once per boot (a marker in rpod's runtime directory,
@@ -125,8 +112,8 @@ func warnNoCgroup(f *runFlags, fl *pflag.FlagSet) {
 	if f.cgroups == cgroupdelegate.ModeDisabled {
 		return
 	}
-	h := f.detect()
-	if h.Manager != "none" {
+	h := runtime.DetectCgroups()
+	if h.Manager != cgroupdelegate.ManagerNone {
 		return
 	}
 	asked := fl.Changed("cgroups") || fl.Changed("cgroup-parent") || (fl.Changed("cgroupns") && f.cgroupns == "private")
@@ -142,10 +129,7 @@ func warnNoCgroup(f *runFlags, fl *pflag.FlagSet) {
 		return // warned already this boot
 	}
 	marker.Close()
-	why := h.Reason
-	if why == "" {
-		why = "no delegated cgroup v2 subtree"
-	}
+	why := cmp.Or(h.Reason, "no delegated cgroup v2 subtree")
 	fmt.Fprintf(os.Stderr, "WARN[0000] containers run without a cgroup of their own, so without resource limits, stats or pause (cgroups %s: %s); this is said once per boot\n", h.Version, why)
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,9 +8,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
-	istorage "go.podman.io/image/v5/storage"
-	cstorage "go.podman.io/storage"
 
+	"github.com/rpod/rpod/image"
 	"github.com/rpod/rpod/runtime"
 )
 
@@ -162,11 +160,11 @@ func parseHealthOnFailure(s string) (string, error) {
 // applyImageHealth gives the container the image's HEALTHCHECK when the
 // flags name no check and do not disable it; --health-* flags given with
 // other than their defaults override the image's values, as podman's.
-func (f *healthFlags) applyImageHealth(ctx context.Context, img *cstorage.Image, cfg *runtime.Config) error {
+func (f *healthFlags) applyImageHealth(ic image.Config, cfg *runtime.Config) error {
 	if cfg.Healthcheck != nil || f.noHealthcheck || strings.TrimSpace(f.healthCmd) != "" {
 		return nil
 	}
-	hc, err := imageHealthcheck(ctx, g.store, img)
+	hc, err := parseImageHealthcheck(ic.Blob)
 	if err != nil || hc == nil {
 		return nil // the config was just read: an image without one
 	}
@@ -200,25 +198,6 @@ func (f *healthFlags) overrideHealth(hc *runtime.HealthConfig, cfg *runtime.Conf
 	}
 	cfg.Healthcheck = hc
 	return nil
-}
-
-// imageHealthcheck reads the HEALTHCHECK of a Docker-format image's config
-// (the OCI format has no such field); nil when it has none.
-func imageHealthcheck(ctx context.Context, store cstorage.Store, img *cstorage.Image) (*runtime.HealthConfig, error) {
-	ref, err := istorage.Transport.NewStoreReference(store, nil, img.ID)
-	if err != nil {
-		return nil, err
-	}
-	src, err := ref.NewImage(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer src.Close()
-	blob, err := src.ConfigBlob(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return parseImageHealthcheck(blob)
 }
 
 // parseImageHealthcheck reads config.Healthcheck of an image config blob

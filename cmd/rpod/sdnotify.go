@@ -56,9 +56,6 @@ func (f *unitFlags) replaceCIDFile() {
 // applyUnit records the command line, --sdnotify and --cidfile in cfg;
 // with --sdnotify=container the unit's notify socket goes into the container.
 func (f *unitFlags) applyUnit(cfg *runtime.Config) error {
-	if err := checkCIDFile(f.cidfile); err != nil {
-		return err
-	}
 	cfg.CreateCommand = append([]string{}, os.Args...)
 	cfg.CIDFile = f.cidfile
 	if f.sdnotify != runtime.SdNotifyConmon {
@@ -96,12 +93,6 @@ func monitorUnderUnit(c *runtime.Container) (func(), error) {
 		c.Cgroups.Mode = cgroupdelegate.ModeNoConmon // this run only: the record is not saved
 	}
 	return c.WriteMonitorPidFile(os.Getpid())
-}
-
-// unitConfig is inspect's Config part about systemd units, as podman's.
-type unitConfig struct {
-	CreateCommand []string `json:"CreateCommand,omitempty"`
-	SdNotifyMode  string   `json:"sdNotifyMode,omitempty"`
 }
 
 // untilMonitorGone waits (up to 10 s) for the monitor that ran c when s

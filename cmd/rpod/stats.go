@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -81,12 +82,12 @@ func containerStats(f *statsFlags, names []string) error {
 	if f.all && len(names) > 0 {
 		return fmt.Errorf("--all and container names cannot be used together: give one or the other")
 	}
-	if _, _, _, err := parseFormat(cmpString(f.format, statsDefault)); err != nil && f.format != "json" {
+	if _, _, _, err := parseFormat(cmp.Or(f.format, statsDefault)); err != nil && f.format != "json" {
 		return err
 	}
-	if h := cgroupdelegate.Detect(); h.Version != "v2" {
-		// podman's wording: there is nothing to read on this host.
-		return fmt.Errorf("stats is not supported in rootless mode without cgroups v2: this host's cgroups are %s", h.Version)
+	if h := runtime.DetectCgroups(); h.Version != "v2" {
+		// podman's wording: there is nothing to read on this host; the reason names the fix.
+		return fmt.Errorf("stats is not supported in rootless mode without cgroups v2: %s", h.Reason)
 	}
 	store, err := openStore()
 	if err != nil {
@@ -130,13 +131,6 @@ func containerStats(f *statsFlags, names []string) error {
 	}
 }
 
-func cmpString(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
 func printStats(f *statsFlags, rows []statsRow) error {
 	if f.format == "json" {
 		if rows == nil {
@@ -153,7 +147,7 @@ func printStats(f *statsFlags, rows []statsRow) error {
 	for i, r := range rows {
 		items[i] = r
 	}
-	return printTable(os.Stdout, cmpString(f.format, statsDefault), statsHeaders, items, false)
+	return printTable(os.Stdout, cmp.Or(f.format, statsDefault), statsHeaders, items, false)
 }
 
 // readStats reads c's cgroup and network counters; CPU % is over the time

@@ -36,7 +36,7 @@ func newUpdateCmd() *cobra.Command {
 				if c.Cgroups.Mode == cgroupdelegate.ModeDisabled {
 					return c.NoCgroupError("update")
 				}
-				if err := checkLimits(cgroupdelegate.Detect(), l); err != nil {
+				if err := runtime.DetectCgroups().Check(l); err != nil {
 					return err
 				}
 				return c.Update(l, res)

@@ -126,22 +126,30 @@ func (s *Suite) OK(t *testing.T, env []string, args ...string) string {
 // stderr whose only Error line contains want.
 func WantError(t *testing.T, r Result, code int, want string) {
 	t.Helper()
+	if line, one := ErrorLine(t, r, code); one && !strings.Contains(line, want) {
+		t.Errorf("error line %q does not contain %q", line, want)
+	}
+}
+
+// ErrorLine checks the exit code and returns stderr's "Error: " line, and
+// whether there was exactly one (else the test has failed, and the lines
+// come back joined).
+func ErrorLine(t *testing.T, r Result, code int) (string, bool) {
+	t.Helper()
 	if r.Code != code {
 		t.Errorf("exit code %d, want %d\nstdout: %s\nstderr: %s", r.Code, code, r.Out, r.Err)
 	}
-	var errLines []string
+	var lines []string
 	for _, l := range strings.Split(r.Err, "\n") {
 		if strings.HasPrefix(l, "Error: ") {
-			errLines = append(errLines, l)
+			lines = append(lines, l)
 		}
 	}
-	if len(errLines) != 1 {
-		t.Errorf("want exactly one Error: line on stderr, got %d:\n%s", len(errLines), r.Err)
-		return
+	if len(lines) != 1 {
+		t.Errorf("want exactly one Error: line on stderr, got %d:\n%s", len(lines), r.Err)
+		return strings.Join(lines, "\n"), false
 	}
-	if !strings.Contains(errLines[0], want) {
-		t.Errorf("error line %q does not contain %q", errLines[0], want)
-	}
+	return lines[0], true
 }
 
 // Getenv is key's last value in env.

@@ -40,6 +40,7 @@ func TestCgroupLimitRefusedBeforePull(t *testing.T) {
 		{"--memory-reservation", "8m"}, {"--cpuset-cpus", "0"}, {"--blkio-weight", "300"}, {"--cpu-quota", "50000"}} {
 		r := run(env, nil, append(append([]string{"create"}, flags...), "busybox", "true")...)
 		wantError(t, r, 125, " needs a cgroup of the container's own")
+		wantError(t, r, 125, flags[0]+" ") // the flag the user gave is named
 	}
 }
 
@@ -87,6 +88,13 @@ func TestCgroupCommandsWithoutCgroup(t *testing.T) {
 		wantError(t, r, 125, cmd[len(cmd)-2]+" is not supported for rootless containers on cgroup v1")
 		wantError(t, r, 125, v1Why)
 	}
+	// --all picks the running (pause) or paused (unpause) ones; a name with it, or neither, is refused.
+	wantError(t, run(env, nil, "pause", "--all"), 125, "pause is not supported for rootless containers on cgroup v1")
+	if out := ok(t, env, "unpause", "--all"); out != "" {
+		t.Errorf("unpause --all with nothing paused printed %q", out)
+	}
+	wantError(t, run(env, nil, "pause", "--all", "sleeper"), 125, "--all and container names cannot be used together")
+	wantError(t, run(env, nil, "unpause"), 125, "name at least one container, or --all")
 	wantError(t, run(env, nil, "stats", "--no-stream"), 125, "stats is not supported in rootless mode without cgroups v2")
 	wantError(t, run(env, nil, "container", "stats", "--no-stream", "sleeper"), 125, "stats is not supported in rootless mode without cgroups v2")
 	wantError(t, run(env, nil, "update", "--memory", "64m", "sleeper"), 125, "--memory needs a cgroup of the container's own")

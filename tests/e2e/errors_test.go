@@ -6,25 +6,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/rpod/rpod/internal/testworld"
 )
 
 // errorLine checks the exit code and returns stderr's only "Error: " line.
 func errorLine(t *testing.T, r result, code int) string {
 	t.Helper()
-	if r.Code != code {
-		t.Errorf("exit code %d, want %d\nstdout: %s\nstderr: %s", r.Code, code, r.Out, r.Err)
-	}
-	var lines []string
-	for _, l := range strings.Split(r.Err, "\n") {
-		if strings.HasPrefix(l, "Error: ") {
-			lines = append(lines, l)
-		}
-	}
-	if len(lines) != 1 {
-		t.Errorf("want exactly one Error: line on stderr, got %d:\n%s", len(lines), r.Err)
-		return strings.Join(lines, "\n")
-	}
-	return lines[0]
+	line, _ := testworld.ErrorLine(t, r, code)
+	return line
 }
 
 // wantErrorAny is wantError for messages that may be worded in one of several ways.

@@ -12,13 +12,12 @@ import (
 	"time"
 )
 
-// nonLoopbackAddr is an address of a host interface other than lo (IPv6
-// when v6), not link-local; false when the host has none.
-func nonLoopbackAddr(v6 bool) (netip.Addr, bool) {
-	ifs, err := net.Interfaces()
-	if err != nil {
-		return netip.Addr{}, false
-	}
+// clientAddrs is an address of a host interface other than lo, not
+// link-local, of each family the host has one of; skips when it has none.
+func clientAddrs(t *testing.T) []netip.Addr {
+	t.Helper()
+	var v4, v6 netip.Addr
+	ifs, _ := net.Interfaces()
 	for _, ifc := range ifs {
 		if ifc.Flags&net.FlagLoopback != 0 || ifc.Flags&net.FlagUp == 0 {
 			continue
@@ -29,12 +28,25 @@ func nonLoopbackAddr(v6 bool) (netip.Addr, bool) {
 			if err != nil {
 				continue
 			}
-			if ip := p.Addr(); ip.Is6() == v6 && !ip.IsLinkLocalUnicast() && !ip.IsLoopback() {
-				return ip, true
+			switch ip := p.Addr(); {
+			case ip.IsLinkLocalUnicast() || ip.IsLoopback():
+			case ip.Is6() && !v6.IsValid():
+				v6 = ip
+			case !ip.Is6() && !v4.IsValid():
+				v4 = ip
 			}
 		}
 	}
-	return netip.Addr{}, false
+	var out []netip.Addr
+	for _, ip := range []netip.Addr{v4, v6} {
+		if ip.IsValid() {
+			out = append(out, ip)
+		}
+	}
+	if len(out) == 0 {
+		t.Skip("the host has no address but loopback")
+	}
+	return out
 }
 
 // peerCGI serves, on port 8080 inside the container, /cgi-bin/peer: the
@@ -72,11 +84,7 @@ func sameAddr(seen string, src netip.Addr) bool {
 // A container behind -p sees a client's own address, on every installed
 // backend, and a client on loopback as 127.0.0.1.
 func TestPublishKeepsSourceTCP(t *testing.T) {
-	v4, ok4 := nonLoopbackAddr(false)
-	v6, ok6 := nonLoopbackAddr(true)
-	if !ok4 && !ok6 {
-		t.Skip("the host has no address but loopback")
-	}
+	clients := clientAddrs(t)
 	hostPort := hostServer(t, "outbound")
 	url := fmt.Sprintf("http://$(%s):%d/", lookup("host.containers.internal"), hostPort)
 	for _, nb := range netBackends {
@@ -96,17 +104,11 @@ func TestPublishKeepsSourceTCP(t *testing.T) {
 			if !sameAddr(seen, lo) {
 				t.Errorf("a client on 127.0.0.1 was seen as %q", seen)
 			}
-			for _, src := range []struct {
-				addr netip.Addr
-				ok   bool
-			}{{v4, ok4}, {v6, ok6}} {
-				if !src.ok {
-					continue
-				}
-				if seen, err = peerFrom(src.addr, port); err != nil {
-					t.Errorf("GET from %s: %v", src.addr, err)
-				} else if !sameAddr(seen, src.addr) {
-					t.Errorf("a client on %s was seen as %q", src.addr, seen)
+			for _, src := range clients {
+				if seen, err = peerFrom(src, port); err != nil {
+					t.Errorf("GET from %s: %v", src, err)
+				} else if !sameAddr(seen, src) {
+					t.Errorf("a client on %s was seen as %q", src, seen)
 				}
 			}
 			// The routing that brings replies back leaves the container's
@@ -168,21 +170,12 @@ func udpPeer(src netip.Addr, port int) (seen, local netip.AddrPort, err error) {
 // The same for UDP: each flow from a client's address and port reaches
 // the container from that address and port.
 func TestPublishKeepsSourceUDP(t *testing.T) {
-	v4, ok4 := nonLoopbackAddr(false)
-	v6, ok6 := nonLoopbackAddr(true)
-	if !ok4 && !ok6 {
-		t.Skip("the host has no address but loopback")
-	}
+	clients := clientAddrs(t)
 	bin := udpPeerEcho(t)
 	for _, nb := range netBackends {
 		t.Run(nb.name, func(t *testing.T) {
 			nb.skipUnlessInstalled(t)
-			l, err := net.ListenPacket("udp", ":0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			port := l.LocalAddr().(*net.UDPAddr).Port
-			l.Close()
+			port := freeUDPPort(t)
 			name := "pubsrc-udp-" + nb.name
 			ok(t, baseEnv, "run", "-d", "--name", name, "--network", nb.name, "-v", bin+":/udppeer:ro",
 				"-p", fmt.Sprintf("%d:5353/udp", port), "busybox", "/udppeer", "5353")
@@ -191,6 +184,7 @@ func TestPublishKeepsSourceUDP(t *testing.T) {
 			// server listened are not the ones tested.
 			lo := netip.MustParseAddr("127.0.0.1")
 			var seen, local netip.AddrPort
+			var err error
 			waitUntil(t, "a UDP answer through -p from 127.0.0.1", func() bool {
 				seen, local, err = udpPeer(lo, port)
 				return err == nil
@@ -198,15 +192,9 @@ func TestPublishKeepsSourceUDP(t *testing.T) {
 			if seen.Addr() != lo {
 				t.Errorf("a client on 127.0.0.1 was seen as %s", seen)
 			}
-			for _, src := range []struct {
-				addr netip.Addr
-				ok   bool
-			}{{v4, ok4}, {v6, ok6}} {
-				if !src.ok {
-					continue
-				}
-				if seen, local, err = udpPeer(src.addr, port); err != nil {
-					t.Errorf("UDP from %s: %v", src.addr, err)
+			for _, src := range clients {
+				if seen, local, err = udpPeer(src, port); err != nil {
+					t.Errorf("UDP from %s: %v", src, err)
 				} else if seen != local {
 					t.Errorf("a client on %s was seen as %s", local, seen)
 				}

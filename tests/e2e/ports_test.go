@@ -28,6 +28,17 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
+// freeUDPPort is a UDP port free on the host at the time of the call.
+func freeUDPPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.ListenPacket("udp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.LocalAddr().(*net.UDPAddr).Port
+}
+
 // hostPortFree reports whether the host port can be bound again: the
 // forwarder's listener is gone.
 func hostPortFree(port int) bool {
@@ -248,12 +259,7 @@ func TestPublishUDP(t *testing.T) {
 	for _, b := range netBackends {
 		t.Run(b.name, func(t *testing.T) {
 			b.skipUnlessInstalled(t)
-			l, err := net.ListenPacket("udp", ":0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			port := l.LocalAddr().(*net.UDPAddr).Port
-			l.Close()
+			port := freeUDPPort(t)
 			name := "pub-udp-" + b.name
 			ok(t, baseEnv, "run", "-d", "--name", name, "--network", b.name, "-v", echo+":/udpecho:ro",
 				"-p", fmt.Sprintf("%d:5353/udp", port), "busybox", "/udpecho", "5353")

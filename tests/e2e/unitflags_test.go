@@ -42,6 +42,8 @@ func TestCidfile(t *testing.T) {
 	ok(t, env, "stop", "--ignore", "-t", "1", "--cidfile", cid)
 	ok(t, env, "stop", "-i", "nosuchcontainer")
 	wantError(t, run(env, nil, "stop", "nosuchcontainer"), 125, "nosuchcontainer")
+	wantError(t, run(env, nil, "stop"), 125, "name at least one container, or use --all or --cidfile")
+	wantError(t, run(env, nil, "rm"), 125, "--all or --cidfile")
 
 	// stop --cidfile stops a running one; run --rm removes the file with the container.
 	ok(t, env, "run", "-d", "--rm", "--cidfile", cid, "--name", "cf2", "busybox", "sleep", "1000")
@@ -85,6 +87,7 @@ func TestRestartPolicyFilter(t *testing.T) {
 		t.Errorf("after start --all --filter restart-policy=always, running: %q", out)
 	}
 	wantError(t, run(env, nil, "start", "--filter", "restart-policy=always"), 125, "--filter needs --all")
+	wantError(t, run(env, nil, "start", "--all", "rf"), 125, "--all and container names cannot be used together")
 	ok(t, env, "start", "rf")
 	if out := strings.TrimSpace(ok(t, env, "stop", "-t", "0", "--all", "--filter", "restart-policy=always")); out != ok(t, env, "inspect", "-f", "{{.ID}}", "ra")[:64] {
 		t.Errorf("stop --all --filter restart-policy=always printed %q, want ra's id", out)
@@ -166,6 +169,7 @@ func TestSdNotifyConmon(t *testing.T) {
 		t.Errorf("ConmonPid %q", mon)
 	}
 	wantError(t, run(env, nil, "run", "--sdnotify=sometimes", "busybox", "true"), 125, `invalid --sdnotify "sometimes"`)
+	wantError(t, run(withEnv(env, "NOTIFY_SOCKET=@abstract"), nil, "run", "--sdnotify=container", "busybox", "true"), 125, "is an abstract socket")
 	ok(t, env, "rm", "-f", "-t", "0", "n1", "n2", "n3")
 }
 

@@ -489,6 +489,11 @@ func TestRuntimeDirFallback(t *testing.T) {
 	if b, err := os.ReadFile(fallback + "/rpod/pause.pid"); err != nil || !strings.HasPrefix(string(b), strconv.Itoa(pid)+" ") {
 		t.Errorf("fallback pid file %q (%v) does not name pause process %d", b, err, pid)
 	}
+	// A runtime dir that does not exist takes the same fallback, for the store too.
+	missing := withEnv(env, "XDG_RUNTIME_DIR=/nonexistent-rpod-runtime")
+	if r := run(missing, nil, "images"); r.Code != 0 || len(linesWith(r.Err, "WARN")) != 1 {
+		t.Errorf("rpod images with XDG_RUNTIME_DIR missing: exit %d\nstderr: %s", r.Code, r.Err)
+	}
 }
 
 func TestInfo(t *testing.T) {

@@ -23,8 +23,6 @@ const (
 // The suite's helpers, by the names its tests use.
 type result = testworld.Result
 
-func teardown(env []string) { suite.Teardown(env) }
-
 // newWorld gives a test a private store and namespace with busybox pulled;
 // extra overrides env ("DBUS_SESSION_BUS_ADDRESS=" takes the bus away).
 func newWorld(t *testing.T, extra ...string) []string {

@@ -21,7 +21,6 @@ import (
 
 var (
 	rpodBin string
-	regAddr string
 	baseDir string
 	// baseEnv is the environment of the shared test world; see newWorld for a private one.
 	baseEnv []string
@@ -59,7 +58,7 @@ func testMain(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "guest: registry, busybox image and pull ready in %.1fs\n", time.Since(start).Seconds())
 		code = m.Run()
 	}
-	teardown(baseEnv)
+	suite.Teardown(baseEnv)
 	if reg != nil {
 		reg.Stop()
 	}
@@ -76,7 +75,6 @@ func setup() (*fixture.Registry, error) {
 	if err != nil {
 		return reg, err
 	}
-	regAddr = reg.Addr
 	if baseEnv, err = suite.MakeWorld(filepath.Join(baseDir, "world")); err != nil {
 		return reg, err
 	}
