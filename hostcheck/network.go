@@ -6,20 +6,13 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/rpod/rpod/netslirp"
 	"github.com/rpod/rpod/userns"
 )
 
 // checkTun: every network mode but none and host puts a TAP device in the
 // container's network namespace, opened through /dev/net/tun.
-func checkTun() Result {
-	fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_CLOEXEC, 0)
-	if err == nil {
-		unix.Close(fd)
-	}
-	return tunVerdict(err)
-}
+func checkTun() Result { return tunVerdict(netslirp.ProbeTun()) }
 
 func tunVerdict(err error) Result {
 	r := Result{Name: "tun", Status: OK, Found: "/dev/net/tun usable"}
@@ -27,12 +20,8 @@ func tunVerdict(err error) Result {
 		return r
 	}
 	r.Status = Fail
-	r.Found = "/dev/net/tun: " + err.Error() + ": containers get no network (only --network none or host work)"
-	if err == unix.ENOENT || err == unix.ENODEV || err == unix.ENXIO {
-		r.Fix = "sudo modprobe tun && echo tun | sudo tee /etc/modules-load.d/tun.conf"
-	} else {
-		r.Fix = "sudo chmod 0666 /dev/net/tun (distributions ship it so)"
-	}
+	r.Found = netslirp.TunPath + ": " + err.Error() + ": containers get no network (only --network none or host work)"
+	r.Fix = netslirp.TunFix(err)
 	return r
 }
 

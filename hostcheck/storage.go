@@ -74,7 +74,7 @@ func readFuse() fuseFacts {
 }
 
 // installFuse installs fuse-overlayfs.
-const installFuse = "sudo apt-get install fuse-overlayfs (Debian/Ubuntu) or sudo dnf install fuse-overlayfs (Fedora)"
+const installFuse = storage.InstallFuse
 
 // fixFuse installs fuse-overlayfs and opens /dev/fuse to users.
 const fixFuse = installFuse + "; /dev/fuse must be mode 0666: sudo chmod 0666 /dev/fuse"

@@ -39,9 +39,9 @@ func embTapInNetns(pid int) (int, error) {
 	if err != nil {
 		return -1, fmt.Errorf("join netns of %d: %w", pid, err)
 	}
-	fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_CLOEXEC, 0)
+	fd, err := unix.Open(TunPath, unix.O_RDWR|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return -1, fmt.Errorf("open /dev/net/tun: %w (the embedded network needs the tun module and a /dev/net/tun readable and writable by all)", err)
+		return -1, tunError(err)
 	}
 	if err := embConfigureTap(fd); err != nil {
 		unix.Close(fd)

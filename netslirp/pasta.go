@@ -90,7 +90,7 @@ func attachPasta(cfg *Config, pid int) (io.Closer, error) {
 	buf := make([]byte, 32)
 	if _, err := h.readReady(readyR, buf); err != nil {
 		h.Close()
-		return nil, err
+		return nil, helperTunError(ModePasta, err)
 	}
 	return h, nil
 }

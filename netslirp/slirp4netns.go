@@ -92,7 +92,7 @@ func attachSlirp4netns(cfg *Config, pid int) (io.Closer, error) {
 	buf := make([]byte, 1)
 	if _, err := h.readReady(readyR, buf); err != nil {
 		h.Close()
-		return nil, err
+		return nil, helperTunError(ModeSlirp4netns, err)
 	}
 	return h, nil
 }

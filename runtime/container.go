@@ -15,6 +15,7 @@ import (
 
 	"github.com/rpod/rpod/cgroupdelegate"
 	"github.com/rpod/rpod/internal/proc"
+	"github.com/rpod/rpod/storage"
 )
 
 // Config is what a container was created with; it is stored as the
@@ -270,7 +271,7 @@ func (c *Container) DefaultStopTimeout() time.Duration {
 func (c *Container) Mount() (string, error) {
 	p, err := c.store.Mount(c.ID, "")
 	if err != nil {
-		return "", fmt.Errorf("mount rootfs: %w", err)
+		return "", fmt.Errorf("mount rootfs: %w", storage.ExplainMount(c.store, err))
 	}
 	return p, nil
 }
