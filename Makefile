@@ -7,8 +7,19 @@ PREFIX ?= $(if $(filter 0,$(shell id -u)),/usr/local,$(HOME)/.local)
 
 all: build
 
+# BIN: where build puts rpod; EXTRA_TAGS, GOFLAGS_RPOD, LDFLAGS: more for its go build.
+BIN    ?= bin/rpod
+INITBIN := runtime/initbin/bin
+
+# The container init step is built alone first (cmd/rpod-init: package
+# runtime with the rpodinit tag, static, no cgo) and embedded in rpod with a
+# stamp both share, so that rpod never runs an init from another build.
 build:
-	$(GO) build -tags "$(TAGS)" -o bin/rpod ./cmd/rpod
+	@stamp=$$(date +%s%N)-$$$$; \
+	CGO_ENABLED=0 $(GO) build -trimpath -tags rpodinit -ldflags "-s -w" -o $(INITBIN)/rpod-init.$$$$.tmp ./cmd/rpod-init && \
+	mv -f $(INITBIN)/rpod-init.$$$$.tmp $(INITBIN)/rpod-init && \
+	echo $$stamp > $(INITBIN)/stamp.$$$$.tmp && mv -f $(INITBIN)/stamp.$$$$.tmp $(INITBIN)/stamp && \
+	$(GO) build -tags "$(TAGS) $(EXTRA_TAGS)" $(GOFLAGS_RPOD) -ldflags "$(LDFLAGS) -X github.com/rpod/rpod/runtime/initbin.Stamp=$$stamp" -o $(BIN) ./cmd/rpod
 
 install: build
 	install -D -m 0755 bin/rpod $(DESTDIR)$(PREFIX)/bin/rpod
@@ -31,6 +42,7 @@ install: build
 vet:
 	$(GO) vet -tags "$(TAGS)" ./...
 	$(GO) vet -tags "guest $(TAGS)" ./tests/guest
+	CGO_ENABLED=0 $(GO) vet -tags rpodinit ./cmd/rpod-init
 
 # Unit tests, short fuzz runs and the end-to-end suite. As root it installs
 # what the suite needs and runs it as an unprivileged user (see tests/run.sh).
@@ -42,8 +54,11 @@ FUZZTIME ?= 30s
 fuzz:
 	FUZZTIME=$(FUZZTIME) bash tests/fuzz.sh
 
+# Every benchmark, then a summary of issue 9's goals (see bench/README.md).
+# One of them, or a quick sanity run: make bench BENCH=startup ARGS=-quick
+BENCH ?= all
 bench:
-	bash bench/run.sh
+	bash bench/run.sh $(BENCH) $(ARGS)
 
 clean:
 	rm -rf bin

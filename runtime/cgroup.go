@@ -1,3 +1,5 @@
+//go:build !rpodinit
+
 package runtime
 
 import (
@@ -80,20 +82,6 @@ func childPids(pid int) []int {
 		}
 	}
 	return out
-}
-
-// unshareCgroupNS gives the init step a cgroup namespace rooted at the
-// cgroup it has been moved into (the container's leaf), so that the
-// cgroup2 it mounts on /sys/fs/cgroup shows the container's own limits.
-// It acts on the locked thread, which then execs.
-func unshareCgroupNS(s *Spec) error {
-	if s.HostCgroupNS {
-		return nil
-	}
-	if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
-		return fmt.Errorf("new cgroup namespace: %w", err)
-	}
-	return nil
 }
 
 // CgroupGroup is the cgroup of the running container, or an error wrapping

@@ -1,3 +1,5 @@
+//go:build !rpodinit
+
 package runtime
 
 import (
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	cstorage "go.podman.io/storage"
+	"go.podman.io/storage/pkg/stringid"
 	"golang.org/x/sys/unix"
 
 	"github.com/rpod/rpod/cgroupdelegate"
@@ -117,11 +120,19 @@ func Create(store cstorage.Store, cfg Config) (*Container, error) {
 		return nil, fmt.Errorf("the container name %q is already in use by %s: remove that container (rpod rm %s) or choose another name: %w", cfg.Name, other.ID[:12], cfg.Name, ErrNameInUse)
 	}
 	cfg.Created = time.Now()
-	meta, err := json.Marshal(cfg)
+	opts, err := storageOptions(&cfg)
 	if err != nil {
 		return nil, err
 	}
-	opts, err := storageOptions(&cfg)
+	// The ID is chosen here, not by the store, so that the record is
+	// complete in its first write: each write of containers.json is synced.
+	if cfg.ID == "" {
+		cfg.ID = stringid.GenerateRandomID()
+	}
+	if cfg.Spec.Hostname == "" {
+		cfg.Spec.Hostname = cfg.ID[:12]
+	}
+	meta, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -131,15 +142,6 @@ func Create(store cstorage.Store, cfg Config) (*Container, error) {
 			return nil, fmt.Errorf("the container name %q is already in use: remove that container (rpod rm %s) or choose another name: %w", cfg.Name, cfg.Name, ErrNameInUse)
 		}
 		return nil, fmt.Errorf("create container storage: %w", err)
-	}
-	cfg.ID = sc.ID
-	if cfg.Spec.Hostname == "" {
-		cfg.Spec.Hostname = sc.ID[:12]
-	}
-	meta, _ = json.Marshal(cfg)
-	if err := store.SetMetadata(sc.ID, string(meta)); err != nil {
-		store.DeleteContainer(sc.ID)
-		return nil, fmt.Errorf("record container: %w", err)
 	}
 	c := &Container{Config: cfg, store: store}
 	if err := c.SetState(State{Status: "created"}); err != nil {
@@ -300,7 +302,13 @@ func (c *Container) Remove(force bool) error {
 	if s.Status == "running" {
 		unix.Kill(s.Pid, unix.SIGKILL)
 	}
-	c.store.Unmount(c.ID, true)
+	// Only when mounted: an unmount rewrites mountpoints.json, and the
+	// usual caller (run --rm, a stopped container) has unmounted already.
+	if layer, err := c.LayerID(); err != nil {
+		c.store.Unmount(c.ID, true)
+	} else if n, err := c.store.Mounted(layer); err != nil || n > 0 {
+		c.store.Unmount(c.ID, true)
+	}
 	if err := c.store.DeleteContainer(c.ID); err != nil {
 		return fmt.Errorf("remove container %s: %w", c.Name, err)
 	}

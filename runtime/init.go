@@ -279,3 +279,17 @@ func lookPath(file string, env []string) (string, error) {
 	}
 	return "", fail(ExitNotFound, "exec %q: executable file not found in $PATH of the container", file)
 }
+
+// unshareCgroupNS gives the init step a cgroup namespace rooted at the
+// cgroup it has been moved into (the container's leaf), so that the
+// cgroup2 it mounts on /sys/fs/cgroup shows the container's own limits.
+// It acts on the locked thread, which then execs.
+func unshareCgroupNS(s *Spec) error {
+	if s.HostCgroupNS {
+		return nil
+	}
+	if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+		return fmt.Errorf("new cgroup namespace: %w", err)
+	}
+	return nil
+}

@@ -18,15 +18,6 @@ import (
 // tells its process at each start.
 const NetNSContainer = "container:"
 
-// NetNSOf is the Spec.NetNS that joins the network namespace of c.
-func NetNSOf(c *Container) (string, error) {
-	dir, err := c.Directory()
-	if err != nil {
-		return "", err
-	}
-	return NetNSContainer + c.ID + ":" + dir, nil
-}
-
 // netNSPath resolves spec.NetNS to the namespace file to join.
 func netNSPath(netns string) (string, error) {
 	rest, ok := strings.CutPrefix(netns, NetNSContainer)
@@ -45,7 +36,12 @@ func netNSPath(netns string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("--network container:%s: %w", short, err)
 	}
-	var st State
+	// The fields of State the init step needs: it is built without it (rpodinit).
+	var st struct {
+		Status   string `json:"status"`
+		Pid      int    `json:"pid"`
+		PidStart uint64 `json:"pidStart"`
+	}
 	if err := json.Unmarshal(b, &st); err != nil {
 		return "", fmt.Errorf("--network container:%s: %w", short, err)
 	}
@@ -143,13 +139,4 @@ func remountWritable(p string) error {
 		return fmt.Errorf("remount %s writable to add /etc files: %w", p, err)
 	}
 	return nil
-}
-
-// EtcDirReachable lets the root of a --userns=nomap container, which owns
-// nothing of rpod's, reach the /etc files rpod writes for it in dir.
-func EtcDirReachable(dir string, n UserNS) error {
-	if n.Mode != UserNSNoMap {
-		return nil
-	}
-	return makeTraversable(filepath.Join(dir, "hostname"), n)
 }

@@ -1,3 +1,5 @@
+//go:build !rpodinit
+
 package runtime
 
 import (

@@ -1,3 +1,5 @@
+//go:build !rpodinit
+
 package runtime
 
 import (
@@ -65,10 +67,35 @@ func Start(spec *Spec, stdio Stdio, hooks Hooks) (*Process, error) {
 	return startChild(initArg, "container", nil, attr, spec, stdio, hooks)
 }
 
-// startChild re-executes rpod as a child step (the init step, or exec's),
-// hands it spec over a socket on its fd 3, and returns once the step has
-// exec'd the command, or with the error the step sent back.
+// startChild starts a child step (the init step, or exec's) as the embedded
+// init or as rpod itself, hands it spec over a socket on its fd 3, and
+// returns once the step has exec'd the command, or with the error the step
+// sent back.
 func startChild(arg, what string, env []string, attr *syscall.SysProcAttr, spec *Spec, stdio Stdio, hooks Hooks) (*Process, error) {
+	exe, embedded, err := childExe(arg)
+	if err != nil {
+		return nil, err
+	}
+	p, err := startChildExe(exe, arg, what, env, attr, spec, stdio, hooks)
+	var se *startError
+	if embedded && errors.As(err, &se) {
+		// Not run at all (a kernel refusing exec from memory): rpod can.
+		embeddedInitFailed()
+		if exe, _, err = childExe(arg); err != nil {
+			return nil, err
+		}
+		return startChildExe(exe, arg, what, env, attr, spec, stdio, hooks)
+	}
+	return p, err
+}
+
+// startError is a child step that could not be started at all.
+type startError struct{ err error }
+
+func (e *startError) Error() string { return e.err.Error() }
+func (e *startError) Unwrap() error { return e.err }
+
+func startChildExe(exe, arg, what string, env []string, attr *syscall.SysProcAttr, spec *Spec, stdio Stdio, hooks Hooks) (*Process, error) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("sync socket: %w", err)
@@ -77,11 +104,6 @@ func startChild(arg, what string, env []string, attr *syscall.SysProcAttr, spec 
 	child := os.NewFile(uintptr(fds[1]), "sync-child")
 	defer parent.Close()
 
-	exe, err := os.Executable()
-	if err != nil {
-		child.Close()
-		return nil, fmt.Errorf("find rpod executable: %w", err)
-	}
 	cmd := exec.Command(exe, arg)
 	cmd.Args[0] = "rpod-" + strings.TrimPrefix(arg, "__rpod_") // rpod-init, rpod-exec in ps
 	cmd.Env = append([]string{}, env...)
@@ -109,7 +131,7 @@ func startChild(arg, what string, env []string, attr *syscall.SysProcAttr, spec 
 		if attr.Pdeathsig != 0 {
 			goruntime.UnlockOSThread()
 		}
-		return nil, fmt.Errorf("start %s: %w", what, err)
+		return nil, &startError{fmt.Errorf("start %s: %w", what, err)}
 	}
 	p := &Process{cmd: cmd, sigs: sigs}
 	if hooks.Cgroup != nil {

@@ -1,6 +1,11 @@
 // Package runtime runs one container: the spec built from image config and
 // flags, the init step inside the new namespaces, and the parent that owns
 // the terminal, forwards signals and reports the exit code.
+//
+// The init step is also built alone, as cmd/rpod-init, from the files of
+// this package without the build constraint `!rpodinit`: every file the
+// init step does not need carries it, and make build stops when one is
+// missing.
 package runtime
 
 // Spec is what the init step needs to turn a fresh set of namespaces into

@@ -68,7 +68,7 @@ run_tests() {
   work=$(mktemp -d /tmp/rpod-test.XXXXXX)
   chmod 0755 "$work"
   echo "== building rpod and test binaries in $work"
-  go build -tags "$TAGS" -o "$work/rpod" ./cmd/rpod
+  make -s build BIN="$work/rpod"
   # The tests read testdata next to their package: give them a readable copy of the tree.
   mkdir -p "$work/src" "$work/bin"
   tar --exclude=./.git --exclude=./bin -cf - . | tar -xf - -C "$work/src"
@@ -101,7 +101,7 @@ hostbreak_tests() {
   local work rc
   work=$(mktemp -d /tmp/rpod-hostbreak.XXXXXX)
   chmod 0755 "$work"
-  go build -tags "$TAGS" -o "$work/rpod" ./cmd/rpod
+  make -s build BIN="$work/rpod"
   go test -tags "$TAGS" -c -o "$work/hostbreak.test" ./tests/hostbreak
   chmod -R a+rX "$work"
   echo "== tests/hostbreak (as root: breaks and restores the host, runs rpod as $TEST_USER)"

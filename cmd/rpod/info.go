@@ -18,6 +18,7 @@ import (
 
 	"github.com/rpod/rpod/cgroupdelegate"
 	"github.com/rpod/rpod/image"
+	"github.com/rpod/rpod/runtime"
 	"github.com/rpod/rpod/storage"
 	"github.com/rpod/rpod/userns"
 )
@@ -44,6 +45,13 @@ type Info struct {
 			UIDMap []idMap `json:"uidmap"`
 			GIDMap []idMap `json:"gidmap"`
 		} `json:"idMappings"`
+		// OCIRuntime is podman's field for the runtime that sets containers
+		// up; for rpod, its own init step, and whether make embedded it.
+		OCIRuntime struct {
+			Name    string `json:"name"`
+			Path    string `json:"path"`
+			Version string `json:"version"`
+		} `json:"ociRuntime"`
 		PausePID int          `json:"pausePid"`
 		Security hostSecurity `json:"security"`
 	} `json:"host"`
@@ -92,6 +100,12 @@ func newInfoCmd() *cobra.Command {
 			h.CgroupVersion, h.CgroupManager, h.CgroupLimits, h.CgroupControllers = cgroupInfo()
 			h.IDMappings.UIDMap = readIDMap("/proc/self/uid_map")
 			h.IDMappings.GIDMap = readIDMap("/proc/self/gid_map")
+			h.OCIRuntime.Name = "rpod-init"
+			if p, embedded := runtime.InitStep(); embedded {
+				h.OCIRuntime.Path, h.OCIRuntime.Version = p, "embedded in rpod "+Version+" by make build: a small static program per container start"
+			} else {
+				h.OCIRuntime.Path, h.OCIRuntime.Version = p, "rpod "+Version+" re-executed (built without make build, so each container start pays rpod's own start-up)"
+			}
 			h.PausePID = userns.PausePID()
 			h.Security = securityInfo()
 			s := &in.Store

@@ -64,7 +64,8 @@ func setup() (*fixture.Registry, error) {
 	rpodBin = os.Getenv("RPOD_BIN")
 	if rpodBin == "" {
 		rpodBin = filepath.Join(baseDir, "rpod")
-		build := exec.Command("go", "build", "-tags", buildTags, "-o", rpodBin, "../../cmd/rpod")
+		// make build, as users build it: with the embedded init step.
+		build := exec.Command("make", "-s", "-C", "../..", "build", "BIN="+rpodBin)
 		build.Stderr = os.Stderr
 		if err := build.Run(); err != nil {
 			return nil, fmt.Errorf("build rpod: %w", err)
