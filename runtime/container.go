@@ -251,7 +251,7 @@ func (c *Container) SetState(s State) error {
 func (c *Container) State() State {
 	s, err := c.recorded()
 	if err != nil {
-		return State{Status: "unknown"}
+		return c.lostState(err) // interrupted.go
 	}
 	if s.Status == "running" && s.Pid > 0 && !proc.Alive(s.Pid, s.PidStart) {
 		s.Status = "exited"
@@ -308,6 +308,9 @@ func (c *Container) Remove(force bool) error {
 		c.store.Unmount(c.ID, true)
 	} else if n, err := c.store.Mounted(layer); err != nil || n > 0 {
 		c.store.Unmount(c.ID, true)
+	}
+	if c.markRemoving() { // interrupted.go
+		return nil // by its --rm monitor, while rm waited for it
 	}
 	if err := c.store.DeleteContainer(c.ID); err != nil {
 		return fmt.Errorf("remove container %s: %w", c.Name, err)

@@ -158,12 +158,21 @@ func CopyIn(root, src, dst string, o CopyOptions) error {
 	if err != nil {
 		return err
 	}
+	if fi.IsDir() {
+		// The archive package logs and skips what it cannot read: say it instead.
+		if err := readable(src); err != nil {
+			return err
+		}
+	}
 	rc, err := tarOf(src, name, contents, "")
 	if err != nil {
 		return fmt.Errorf("read %s: %w", src, err)
 	}
 	defer rc.Close()
-	return untarIn(root, rc, dir, o)
+	if err := untarIn(root, rc, dir, o); err != nil {
+		return err
+	}
+	return landed(dir, name, contents, src)
 }
 
 // CopyInStream extracts the tar stream r into the container directory dst.
@@ -216,7 +225,36 @@ func CopyOut(root, src, dst string) error {
 	if err := archive.Untar(rc, dir, &archive.TarOptions{ChownOpts: rootOwner}); err != nil {
 		return fmt.Errorf("copy to %s: %w", dst, err)
 	}
+	return landed(dir, name, contents, src)
+}
+
+// landed checks that a copy made its entry: the archive package skips a
+// source it cannot read with no more than a log line.
+func landed(dir, name string, contents bool, src string) error {
+	if contents {
+		return nil
+	}
+	if _, err := os.Lstat(filepath.Join(dir, name)); err != nil {
+		return fmt.Errorf("%s could not be copied: nothing was written", src)
+	}
 	return nil
+}
+
+// readable walks the host directory src and names the first directory or
+// file in it that cannot be read.
+func readable(src string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			var f *os.File
+			if f, err = os.Open(p); err == nil {
+				f.Close()
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("cannot read %s: %w: nothing was copied", p, unwrapPath(err))
+		}
+		return nil
+	})
 }
 
 // CopyOutStream writes src of the container as a tar stream to w.
@@ -293,6 +331,14 @@ func tarOf(src, name string, contents bool, root string) (io.ReadCloser, error) 
 	src = filepath.Clean(src)
 	if root != "" && src == filepath.Clean(root) {
 		contents = true // the root has no name of its own to tar it under
+	}
+	if !contents {
+		// The archive package walks from its source with stat, which follows a
+		// symlink: one that points out of the root or nowhere would be logged
+		// and skipped, copying nothing. A link is copied as a link, as podman does.
+		if rc, ok, err := linkTar(src, name, root); ok || err != nil {
+			return rc, err
+		}
 	}
 	opts := &archive.TarOptions{Compression: archive.Uncompressed}
 	dir := src

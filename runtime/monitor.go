@@ -3,6 +3,7 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -28,15 +29,17 @@ func (c *Container) Monitor(started func(error), hooks Hooks) int {
 	c.clearStoppedByUser()
 	c.ReapDead() // a previous owner killed while it ran left its mount (starting.go)
 	fail := func(code int, err error) int {
-		c.SetState(State{Status: "exited", ExitCode: code, FinishedAt: time.Now()})
+		if !errors.Is(err, ErrRemoving) { // interrupted.go: a cut-short rm stays shown
+			c.SetState(State{Status: "exited", ExitCode: code, FinishedAt: time.Now()})
+		}
 		started(err)
 		return code
 	}
-	rootfs, err := c.Mount()
+	rootfs, release, err := c.MountToRun() // mountowner.go
 	if err != nil {
 		return fail(ExitRpodError, err)
 	}
-	defer c.Unmount()
+	defer release()
 	log, err := c.openLog() // journald.go
 	if err != nil {
 		return fail(ExitRpodError, err)

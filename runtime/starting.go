@@ -3,7 +3,9 @@
 package runtime
 
 import (
+	"encoding/json"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -49,28 +51,49 @@ func (c *Container) waitStarting(d time.Duration) {
 }
 
 // ReapDead cleans up after a container whose owner (its monitor, or the
-// rpod run that ran it in the foreground) was killed while it ran: the
-// record still says running, nobody unmounted its rootfs. It gives back
-// the dead owner's mount and records the exit, with code -1 (unknown), as
-// of now.
+// rpod run that ran it in the foreground) was killed: while it ran, the
+// record still says running and nobody unmounted its rootfs; before it
+// recorded the run, or between two runs of a restart policy, only its
+// mount owner record (mountowner.go) tells that it mounted the rootfs. It
+// gives back the dead owner's mount and records the exit of a run, with
+// code -1 (unknown), as of now.
 func (c *Container) ReapDead() {
-	if !ownerGone(c.recorded()) {
+	dir, err := c.Directory()
+	if err != nil {
+		return
+	}
+	if !ownerGone(stateIn(dir)) && !deadOwner(dir) {
 		return // the common case, seen without taking the lock
 	}
 	// One at a time: a second reaper must find the exit recorded, not unmount again.
-	if p, err := c.file("reap.lock"); err == nil {
-		if f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|unix.O_CLOEXEC, 0o600); err == nil {
-			defer f.Close()
-			unix.Flock(int(f.Fd()), unix.LOCK_EX)
-		}
+	if f, err := os.OpenFile(filepath.Join(dir, "reap.lock"), os.O_RDWR|os.O_CREATE|unix.O_CLOEXEC, 0o600); err == nil {
+		defer f.Close()
+		unix.Flock(int(f.Fd()), unix.LOCK_EX)
 	}
-	s, err := c.recorded()
-	if !ownerGone(s, err) {
+	s, err := stateIn(dir)
+	runGone := ownerGone(s, err)
+	_, hasOwner := readOwner(dir)
+	mountGone := deadOwner(dir)
+	if runGone && c.SetState(State{Status: "exited", ExitCode: -1, StartedAt: s.StartedAt, FinishedAt: time.Now(), RestartCount: s.RestartCount}) != nil {
 		return
 	}
-	if c.SetState(State{Status: "exited", ExitCode: -1, StartedAt: s.StartedAt, FinishedAt: time.Now(), RestartCount: s.RestartCount}) == nil {
-		c.store.Unmount(c.ID, false)
+	// A run recorded by an rpod without owner records held the mount too.
+	if mountGone || runGone && !hasOwner {
+		c.giveBackMount()
 	}
+	if mountGone {
+		os.Remove(filepath.Join(dir, ownerFile))
+	}
+}
+
+// stateIn reads the state recorded in the container's directory dir.
+func stateIn(dir string) (State, error) {
+	var s State
+	b, err := os.ReadFile(filepath.Join(dir, "state.json"))
+	if err == nil {
+		err = json.Unmarshal(b, &s)
+	}
+	return s, err
 }
 
 // ownerGone reports a record that says running while neither the

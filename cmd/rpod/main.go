@@ -56,6 +56,8 @@ func main() {
 }
 
 func run(args []string) int {
+	quietLibraries() // logging.go
+	cobra.OnInitialize(libraryLogging)
 	root := newRootCmd()
 	root.SetArgs(args)
 	err := root.Execute()
@@ -103,7 +105,7 @@ func newRootCmd() *cobra.Command {
 	pf.StringVar(&g.runroot, "runroot", "", "path to the run root directory")
 	pf.StringVar(&g.driver, "storage-driver", "", "storage driver: overlay or vfs (default: probed)")
 	pf.StringArrayVar(&g.storageOpts, "storage-opt", nil, "storage driver option")
-	pf.StringVar(&g.logLevel, "log-level", "warn", "accepted for podman compatibility: rpod prints only warnings and errors")
+	pf.StringVar(&g.logLevel, "log-level", "warn", "debug also prints the storage and image libraries' log; other levels are accepted for podman compatibility")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: runtime.ExitRpodError, msg: fmt.Sprintf("%v: see rpod %s --help", err, strings.TrimPrefix(c.CommandPath(), "rpod "))}
 	})

@@ -88,7 +88,7 @@ func (r psRow) CreatedHuman() string { return humanSince(r.c.Created) }
 func (r psRow) CreatedAt() string    { return r.c.Created.String() }
 func (r psRow) RunningFor() string   { return humanSince(r.c.Created) }
 func (r psRow) Status() string       { return psStatus(r.st) + healthSuffix(r.c, r.st) }
-func (r psRow) State() string        { return psStatus(r.st) }
+func (r psRow) State() string        { return r.st.ShownStatus() } // podman's: running, exited..., as in --format json
 func (r psRow) Names() string        { return r.c.Name }
 func (r psRow) Ports() string {
 	cfg, err := loadNetwork(r.c)
@@ -152,6 +152,8 @@ func listContainers(f *psFlags) error {
 	names := imageNamer(store)
 	var rows []psRow
 	for _, c := range cs {
+		// A killed owner's mount is given back by the next command that looks (runtime/starting.go).
+		c.ReapDead()
 		st := c.State()
 		if !all && st.Status != "running" {
 			continue

@@ -506,11 +506,13 @@ func runContainer(cmd *cobra.Command, f *runFlags, imageName string, args []stri
 }
 
 func startAndWait(c *runtime.Container, f *runFlags) (int, error) {
-	rootfs, err := c.Mount()
+	// Owned before mounted: killed before the run is recorded, this rpod
+	// leaves a record the next command's reaper gives the mount back by.
+	rootfs, release, err := c.MountToRun()
 	if err != nil {
 		return runtime.ExitRpodError, err
 	}
-	defer c.Unmount()
+	defer release()
 	spec := c.Spec
 	spec.Rootfs = rootfs
 	if spec.EtcDir, err = c.Directory(); err != nil {

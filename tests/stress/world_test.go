@@ -2,6 +2,7 @@ package stress
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -224,6 +225,10 @@ type killer struct {
 	delay time.Duration
 	// target returns the pid to kill at that moment (0: nothing yet); nil kills rpod itself.
 	target func() int
+	// when, if set, holds the kill back until it reports the moment come.
+	when func() bool
+	// poll is how often target and when are asked again; 0 is 5 ms.
+	poll time.Duration
 }
 
 // killed is what runKill did.
@@ -262,11 +267,13 @@ func runKill(env []string, k killer, args ...string) killed {
 			res.Early = true
 		case <-timer.C:
 			pid := cmd.Process.Pid
-			if k.target != nil {
+			if k.when != nil && !k.when() {
+				pid = 0
+			} else if k.target != nil {
 				pid = k.target()
 			}
 			if pid == 0 {
-				timer.Reset(5 * time.Millisecond)
+				timer.Reset(cmp.Or(k.poll, 5*time.Millisecond))
 				continue
 			}
 			syscall.Kill(pid, syscall.SIGKILL)
