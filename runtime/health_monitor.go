@@ -15,10 +15,11 @@ func healthyReached(c *Container) {
 	c.NotifyHealthy()
 }
 
-// StartHealth starts the timer that runs the container's health check every
-// interval while it runs (podman's transient systemd timer, kept in the
-// monitor so that it works with and without systemd) and returns the
-// function that stops it. It does nothing without a check or an interval.
+// StartHealth starts what runs the container's health check every
+// interval while it runs, and returns the function that stops it: a
+// transient systemd timer when the user's systemd instance gives one, as
+// podman's (healthtimer.go), else a timer in the monitor. It does nothing
+// without a check or an interval.
 func (c *Container) StartHealth() (stop func()) {
 	c.takeHealthRestart() // one left by a run without a monitor
 	hc := c.Healthcheck
@@ -28,6 +29,9 @@ func (c *Container) StartHealth() (stop func()) {
 	c.resetHealth()
 	if hc.Interval <= 0 {
 		return func() {}
+	}
+	if stop, ok := c.startHealthTimer(); ok {
+		return stop
 	}
 	quit := make(chan struct{})
 	var once sync.Once

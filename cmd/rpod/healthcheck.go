@@ -1,15 +1,52 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
+	cstorage "go.podman.io/storage"
 
 	"github.com/rpod/rpod/runtime"
 )
 
-func init() { register(newHealthcheckCmd) }
+func init() {
+	register(newHealthcheckCmd)
+	runtime.HealthRunArgs = healthRunArgs
+}
+
+// healthRunArgs is the command line, after rpod, of the checks run by a
+// container's systemd timer: the store flags this rpod (the container's
+// monitor) was given, as spawnMonitor passes them on.
+func healthRunArgs(id string) []string {
+	var args []string
+	for _, f := range []struct{ name, value string }{{"--root", g.root}, {"--runroot", g.runroot}, {"--storage-driver", g.driver}} {
+		if f.value != "" {
+			args = append(args, f.name, f.value)
+		}
+	}
+	for _, o := range g.storageOpts {
+		args = append(args, "--storage-opt", o)
+	}
+	return append(args, "healthcheck", "run", id)
+}
+
+// stopStaleHealthTimer stops the systemd timer that ran this check when
+// its container is gone or no longer runs: its monitor died, or the
+// container was removed, before stopping it. Checks run by hand, and a
+// paused container's, leave it be.
+func stopStaleHealthTimer(name string, c *runtime.Container) {
+	id := os.Getenv(runtime.HealthTimerEnv)
+	if id == "" || (c != nil && c.ID != id) || (c == nil && name != id) {
+		return
+	}
+	if c != nil && c.State().Status == "running" {
+		return
+	}
+	runtime.StopHealthTimer(id)
+}
 
 // newHealthcheckCmd is podman's healthcheck group: run.
 func newHealthcheckCmd() *cobra.Command {
@@ -29,10 +66,14 @@ func newHealthcheckCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := openContainer(args[0])
 			if err != nil {
+				if errors.Is(err, cstorage.ErrContainerUnknown) {
+					stopStaleHealthTimer(args[0], nil)
+				}
 				return err
 			}
 			_, verdict, err := c.RunHealthcheck()
 			if err != nil {
+				stopStaleHealthTimer(args[0], c)
 				return err
 			}
 			if verdict != runtime.HealthHealthy {
