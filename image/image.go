@@ -124,8 +124,11 @@ func Pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 		})
 		if err != nil {
 			var pe *PlatformError
+			var re *RefusedError
 			if errors.As(err, &pe) {
 				errs = append(errs, pe.Error())
+			} else if errors.As(err, &re) {
+				errs = append(errs, re.Error())
 			} else if strings.Contains(err.Error(), "manifest unknown") {
 				errs = append(errs, oneLine(err)+unknownHint(ctx, sys, c.Value))
 			} else {
@@ -201,7 +204,7 @@ func pullOne(ctx context.Context, store cstorage.Store, sys *types.SystemContext
 	_, err = copy.Image(ctx, pc, dst, src, opts)
 	done()
 	if err != nil {
-		return nil, err
+		return nil, explainRefusal(ctx, sys, src, named.String(), err)
 	}
 	img, err := istorage.Transport.GetStoreImage(store, dst)
 	if err != nil {

@@ -272,7 +272,7 @@ func copyToStore(ctx context.Context, store cstorage.Store, sys *types.SystemCon
 	_, err = copy.Image(ctx, pc, dst, src, opts)
 	done()
 	if err != nil {
-		return Loaded{}, oneLineErr(err)
+		return Loaded{}, oneLineErr(explainRefusal(ctx, sys, src, transports.ImageName(src), err))
 	}
 	if resolved == nil {
 		resolved = dst

@@ -93,6 +93,9 @@ type State struct {
 	// Paused: rpod pause froze the running container; Status stays running,
 	// and ps and inspect show it as paused (ShownStatus).
 	Paused bool `json:"paused,omitempty"`
+	// Creating: rpod create has not yet written the container's network
+	// settings and volumes; a container left so by a kill does not start (creating.go).
+	Creating bool `json:"creating,omitempty"`
 }
 
 // Container is one container in the store.
@@ -104,7 +107,8 @@ type Container struct {
 // ErrNameInUse is returned by Create for a duplicate --name.
 var ErrNameInUse = errors.New("name already in use")
 
-// Create makes the container's writable layer and record.
+// Create makes the container's writable layer and record; the container
+// starts once FinishCreate records that the rest of its setup is written.
 func Create(store cstorage.Store, cfg Config) (*Container, error) {
 	generated := cfg.Name == ""
 	if generated {
@@ -144,7 +148,8 @@ func Create(store cstorage.Store, cfg Config) (*Container, error) {
 		return nil, fmt.Errorf("create container storage: %w", err)
 	}
 	c := &Container{Config: cfg, store: store}
-	if err := c.SetState(State{Status: "created"}); err != nil {
+	// Created but not complete: the caller ends the creation with FinishCreate.
+	if err := c.SetState(State{Status: "created", Creating: true}); err != nil {
 		store.DeleteContainer(sc.ID)
 		return nil, err
 	}

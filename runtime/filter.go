@@ -5,6 +5,7 @@ package runtime
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -24,7 +25,30 @@ type Filter struct {
 	RestartPolicy []string
 }
 
-var validStatus = map[string]bool{"created": true, "running": true, "exited": true, "paused": true, "stopped": true, "restarting": true, "removing": true, "configured": true, "unknown": true}
+// statusAliases are the status= values ps accepts, each with the states
+// (as ShownStatus gives them) it matches: every state rpod shows, podman's
+// own names (configured is its word for created, stopped for exited;
+// initialized and stopping are states rpod never passes through), and
+// docker's restarting. A state not recorded or not readable is unknown.
+var statusAliases = map[string][]string{
+	"created":     {"created"},
+	"configured":  {"created"},
+	"initialized": nil,
+	"running":     {"running"},
+	"paused":      {"paused"},
+	"stopping":    nil,
+	"exited":      {"exited"},
+	"stopped":     {"exited"},
+	"restarting":  nil,
+	"removing":    {"removing"},
+	"unknown":     {"unknown", ""},
+}
+
+// statusNames lists the accepted status= values for an error message.
+func statusNames() string {
+	names := slices.Sorted(maps.Keys(statusAliases))
+	return strings.Join(names, ", ")
+}
 
 // ParseFilter reads key=value filters: status, name, id, ancestor, exited, label.
 func ParseFilter(fs []string) (*Filter, error) {
@@ -36,8 +60,8 @@ func ParseFilter(fs []string) (*Filter, error) {
 		}
 		switch k {
 		case "status":
-			if !validStatus[v] {
-				return nil, fmt.Errorf("invalid filter %q: status is one of created, running, exited, paused, stopped", s)
+			if _, ok := statusAliases[v]; !ok {
+				return nil, fmt.Errorf("invalid filter %q: unknown container state %q: status is one of %s", s, v, statusNames())
 			}
 			f.Status = append(f.Status, v)
 		case "name":
@@ -76,7 +100,7 @@ func ParseFilter(fs []string) (*Filter, error) {
 // Match reports whether a container in state s passes every key of f.
 func (f *Filter) Match(c *Container, s State) bool {
 	if len(f.Status) > 0 && !anyOf(f.Status, func(v string) bool {
-		return v == s.ShownStatus() || (v == "stopped" && s.Status == "exited")
+		return slices.Contains(statusAliases[v], s.ShownStatus())
 	}) {
 		return false
 	}

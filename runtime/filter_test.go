@@ -1,6 +1,9 @@
 package runtime
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestParseFilter(t *testing.T) {
 	c := &Container{Config: Config{ID: "abcdef0123456789", Name: "web_1", Image: "docker.io/library/busybox:latest", ImageID: "feedbeef00", UserConfig: UserConfig{Labels: map[string]string{"app": "web", "tier": ""}}}}
@@ -19,6 +22,19 @@ func TestParseFilter(t *testing.T) {
 		{"status-or", []string{"status=exited", "status=running"}, running, true, false},
 		{"stopped-is-exited", []string{"status=stopped"}, exited3, true, false},
 		{"status-bogus", []string{"status=sleepy"}, running, false, true},
+		{"status-case", []string{"status=Running"}, running, false, true},
+		{"paused", []string{"status=paused"}, State{Status: "running", Paused: true}, true, false},
+		{"paused-is-not-running", []string{"status=running"}, State{Status: "running", Paused: true}, false, false},
+		{"running-is-not-paused", []string{"status=paused"}, running, false, false},
+		{"created", []string{"status=created"}, State{Status: "created"}, true, false},
+		{"configured-is-created", []string{"status=configured"}, State{Status: "created"}, true, false},
+		{"removing", []string{"status=removing"}, State{Status: "removing"}, true, false},
+		{"removing-is-not-exited", []string{"status=exited"}, State{Status: "removing"}, false, false},
+		{"unknown", []string{"status=unknown"}, State{Status: "unknown"}, true, false},
+		{"unrecorded-is-unknown", []string{"status=unknown"}, State{}, true, false},
+		{"initialized-matches-nothing", []string{"status=initialized"}, State{Status: "created"}, false, false},
+		{"stopping-matches-nothing", []string{"status=stopping"}, running, false, false},
+		{"restarting-matches-nothing", []string{"status=restarting"}, exited3, false, false},
 		{"name-regex", []string{"name=^web"}, running, true, false},
 		{"name-miss", []string{"name=db"}, running, false, false},
 		{"name-bad-regex", []string{"name=("}, running, false, true},
@@ -75,4 +91,29 @@ func FuzzParseFilter(f *testing.F) {
 		flt.Match(c, State{Status: "exited"})
 		normalName(s)
 	})
+}
+
+// TestStatusFilterAcceptsShownStates: every state ps can show, and every
+// name podman accepts, is a valid status= value that matches that state.
+func TestStatusFilterAcceptsShownStates(t *testing.T) {
+	c := &Container{Config: Config{ID: "abc", Name: "n"}}
+	for _, st := range []State{{Status: "created"}, {Status: "running"}, {Status: "running", Paused: true}, {Status: "exited"}, {Status: "removing"}, {Status: "unknown"}} {
+		f, err := ParseFilter([]string{"status=" + st.ShownStatus()})
+		if err != nil {
+			t.Errorf("status=%s: %v", st.ShownStatus(), err)
+			continue
+		}
+		if !f.Match(c, st) {
+			t.Errorf("status=%s does not match its own state", st.ShownStatus())
+		}
+	}
+	for _, v := range []string{"unknown", "configured", "created", "initialized", "running", "stopped", "paused", "exited", "removing", "stopping"} {
+		if _, err := ParseFilter([]string{"status=" + v}); err != nil {
+			t.Errorf("podman's status=%s: %v", v, err)
+		}
+	}
+	_, err := ParseFilter([]string{"status=sleepy"})
+	if err == nil || !strings.Contains(err.Error(), "created, exited, initialized, paused, removing") {
+		t.Errorf("status=sleepy: %v, want the list of states", err)
+	}
 }

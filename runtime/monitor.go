@@ -29,7 +29,8 @@ func (c *Container) Monitor(started func(error), hooks Hooks) int {
 	c.clearStoppedByUser()
 	c.ReapDead() // a previous owner killed while it ran left its mount (starting.go)
 	fail := func(code int, err error) int {
-		if !errors.Is(err, ErrRemoving) { // interrupted.go: a cut-short rm stays shown
+		// interrupted.go, creating.go: a cut-short rm or create stays as it is shown.
+		if !errors.Is(err, ErrRemoving) && !errors.Is(err, ErrIncomplete) {
 			c.SetState(State{Status: "exited", ExitCode: code, FinishedAt: time.Now()})
 		}
 		started(err)

@@ -470,6 +470,11 @@ func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []s
 		c.Remove(true)
 		return nil, err
 	}
+	// Only now may it start: killed before, it is refused (runtime/creating.go).
+	if err := c.FinishCreate(); err != nil {
+		c.Remove(true)
+		return nil, err
+	}
 	warnNoCgroup(f, cmd.Flags())
 	return c, nil
 }

@@ -514,7 +514,15 @@ func maliciousCanary(t *testing.T) (dir, path string) {
 	return dir, path
 }
 
-// refused checks a failed pull: exit 125 and an Error line, last. (A
+// refusals are the reasons rpod gives for the hostile layers the store refuses.
+var refusals = map[string]string{
+	"evil-hardlink":     `hard link "hl" points outside the layer ("../../`,
+	"evil-hardlink-abs": `hard link "hlabs" points outside the layer ("` + fixture.MaliciousCanaryDir + `/canary")`,
+	"evil-sparse":       `entry "big/sparse" is an old GNU sparse file (tar type "S"), which cannot be extracted`,
+}
+
+// refused checks a failed pull: exit 125 and an Error line, last, saying
+// the image is refused, which layer and, for the known tricks, why. (A
 // library's own log line may precede it: containers/storage logs a failed
 // layer at error level before returning the error.)
 func refused(t *testing.T, img string, r result) {
@@ -523,6 +531,9 @@ func refused(t *testing.T, img string, r result) {
 	last := lines[len(lines)-1]
 	if r.Code != 125 || !strings.HasPrefix(last, "Error: ") || strings.Count(r.Err, "Error: ") != 1 {
 		t.Errorf("%s: pull exit %d, want 0 or 125 with one Error line:\n%s", img, r.Code, r.Err)
+	}
+	if !strings.Contains(last, "/"+img+":latest refused: layer sha256:") || !strings.Contains(last, refusals[img]) {
+		t.Errorf("%s: want \"Error: image .../%s:latest refused: layer sha256:...: %s...\", got:\n%s", img, img, refusals[img], last)
 	}
 	if len(lines) > 1 {
 		t.Logf("%s: %d lines on stderr before the Error line", img, len(lines)-1)

@@ -173,8 +173,10 @@ func TestChaosCutShortCreateRm(t *testing.T) {
 			t.Errorf("after a kill during rm, %s is %s (%s)", name, ct.State, ct.Status)
 		}
 		if op == "create" {
-			// Honest: a created container starts.
-			if r := run(env, "start", "-a", name); r.Code != 0 {
+			// Honest: a created container starts, or, when the kill came
+			// before its network and volumes were written, start says so.
+			r := run(env, "start", "-a", name)
+			if r.Code != 0 && !(r.Code == 125 && strings.Contains(r.Err, "its creation was cut short")) {
 				t.Errorf("start -a %s after a cut-short create: exit %d %s", name, r.Code, firstLine(r.Err))
 			}
 		}
