@@ -1,28 +1,32 @@
 #!/usr/bin/env bash
-# Runs rpod's benchmarks (bench/startup, bench/pull, bench/images,
-# bench/monitor, bench/network) as an unprivileged user.
+# Runs rpod's benchmarks as an unprivileged user and ends with a summary of
+# every issue 9 goal they measured.
 #
-#   bash bench/run.sh [startup|pull|images|monitor|network|all] [flags of the benchmark program]
+#   bash bench/run.sh [NAME|all] [flags of the benchmark programs]
 #
-# The default is all: the five programs one after the other, each given the
-# same flags. As root: builds rpod and the benchmarks, installs the missing
-# Debian packages they need, makes sure the unprivileged user (RPOD_BENCH_USER,
-# default rpodtest) exists with subordinate ids, and runs the benchmarks as
-# that user with a clean environment. As an ordinary user: builds and runs
-# them directly.
+# NAME is one of startup, exec, pull, images, scale (also: monitor, its old
+# name), growth, network. The default is all: every program one after the
+# other, each given the same flags (-quick and -n are understood by all of
+# them: `bash bench/run.sh -quick` is a sanity run of everything). As root:
+# builds rpod and the benchmarks, installs the missing Debian packages they
+# need, makes sure the unprivileged user (RPOD_BENCH_USER, default rpodtest)
+# exists with subordinate ids, and runs the benchmarks as that user with a
+# clean environment. As an ordinary user: builds and runs them directly.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 tags="exclude_graphdriver_btrfs containers_image_openpgp"
 user="${RPOD_BENCH_USER:-rpodtest}"
-packages=(podman runc bubblewrap uidmap docker-registry busybox-static time skopeo iperf3 slirp4netns passt)
+packages=(podman runc bubblewrap uidmap docker-registry busybox-static time skopeo iperf3 slirp4netns passt strace)
+all=(startup exec scale growth images pull network)
 
 case "${1:-all}" in
-startup | pull | images | monitor | network) benches=("$1"); shift ;;
-all) benches=(startup pull images monitor network); shift || true ;;
--*) benches=(startup pull images monitor network) ;;
+startup | exec | pull | images | scale | growth | network) benches=("$1"); shift ;;
+monitor) benches=(scale); shift ;;
+all) benches=("${all[@]}"); shift || true ;;
+-*) benches=("${all[@]}") ;;
 *)
-	echo "bench: unknown benchmark '$1': want startup, pull, images, monitor, network or all" >&2
+	echo "bench: unknown benchmark '$1': want ${all[*]} or all" >&2
 	exit 2
 	;;
 esac
@@ -32,21 +36,52 @@ trap 'rm -rf "$bindir"' EXIT
 chmod 755 "$bindir"
 
 echo "bench: building rpod and bench/{${benches[*]}} into $bindir" >&2
-go build -buildvcs=false -tags "$tags" -o "$bindir/rpod" ./cmd/rpod
+# rpod as `make build` builds it (with its init step embedded, when the
+# Makefile does that: it then takes BIN); a plain go build otherwise.
+if grep -q '^BIN ' Makefile; then
+	make --no-print-directory build BIN="$bindir/rpod"
+else
+	go build -buildvcs=false -tags "$tags" -o "$bindir/rpod" ./cmd/rpod
+fi
 chmod 755 "$bindir/rpod"
 for b in "${benches[@]}"; do
 	go build -buildvcs=false -tags "$tags" -o "$bindir/$b" "./bench/$b"
 	chmod 755 "$bindir/$b"
 done
 
-# run_all runs every selected benchmark with the command prefix given, and
-# fails if any of them failed (after running the others).
+# run_all runs every selected benchmark with the command prefix given, keeps
+# a copy of each one's output for the summary, prints the summary of the
+# goal lines, and fails if any of them failed (after running the others).
 run_all() {
-	local status=0 b
+	local status=0 b rc
 	for b in "${benches[@]}"; do
-		"$@" "$bindir/$b" -rpod "$bindir/rpod" "${flags[@]}" || status=$?
+		echo "bench: === $b ===" >&2
+		rc=0
+		"$@" "$bindir/$b" -rpod "$bindir/rpod" "${flags[@]}" | tee "$bindir/$b.out" || rc=$?
+		if [ "$rc" -ne 0 ]; then
+			echo "bench: $b failed (exit $rc)" >&2
+			status=$rc
+		fi
+		echo
 	done
+	summary
 	return "$status"
+}
+
+# summary prints the goal lines of every program that ran (lines starting
+# with "goal: ", see bench/internal/world/goal.go).
+summary() {
+	local b
+	echo "==== issue 9: every goal measured (ratio = rpod / peer) ===="
+	echo "load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
+	for b in "${benches[@]}"; do
+		if grep -q '^goal: ' "$bindir/$b.out" 2>/dev/null; then
+			echo "[$b]"
+			grep '^goal: ' "$bindir/$b.out" | sed 's/^goal: /  /'
+		else
+			echo "[$b] no goal lines (see its output above)"
+		fi
+	done
 }
 flags=("$@")
 

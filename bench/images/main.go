@@ -21,7 +21,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/rpod/rpod/bench/internal/world"
@@ -44,7 +43,12 @@ func mainCode() int {
 	rpodFlag := flag.String("rpod", "", "rpod binary (default: go build ./cmd/rpod into the temporary directory)")
 	keep := flag.Bool("keep", false, "keep the temporary directory (the stores are still removed)")
 	seed := flag.Int64("seed", 1, "seed of the random data")
+	quick := flag.Bool("quick", false, "a sanity run: -count 20 -n 3 unless given")
 	flag.Parse()
+	if err := world.QuickDefaults(*quick, map[string]string{"count": "20", "n": "3"}); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		return 2
+	}
 	if *n < 1 || *count < 1 {
 		fmt.Fprintln(os.Stderr, "bench: -n and -count must be at least 1")
 		return 2
@@ -75,6 +79,9 @@ func mainCode() int {
 	}
 	load := fmt.Sprintf("%s before, %s after the timed runs", loadBefore, world.Loadavg())
 	report(w, rows, *count, *n, load, listed)
+	if note := world.QuickNote(*quick); note != "" {
+		fmt.Println(note)
+	}
 	return 0
 }
 
@@ -92,7 +99,7 @@ func setup(ctx context.Context, w *world.World, rpodFlag string, count int, seed
 		rngs[i] = rand.New(rand.NewSource(master.Int63()))
 	}
 	// Building recompresses busybox's layer for every image: spread it over the CPUs.
-	err := parallel(count, 4, func(i int) error {
+	err := world.Parallel(count, 4, func(i int) error {
 		layout := filepath.Join(w.Dir, "layouts", strconv.Itoa(i))
 		if err := fixture.BuildRandom(layout, rngs[i], 1, layerSize); err != nil {
 			return err
@@ -115,41 +122,6 @@ func setup(ctx context.Context, w *world.World, rpodFlag string, count int, seed
 	}
 	fmt.Fprintf(os.Stderr, "bench: rpod pulled %d images in %v\n", count, time.Since(start).Round(time.Second))
 	return refs, nil
-}
-
-// parallel runs f(0..n-1) on up to workers goroutines and returns the first error.
-func parallel(n, workers int, f func(i int) error) error {
-	var (
-		mu       sync.Mutex
-		next     int
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				i := next
-				next++
-				stop := firstErr != nil
-				mu.Unlock()
-				if stop || i >= n {
-					return
-				}
-				if err := f(i); err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return firstErr
 }
 
 // rows lists the commands to time; podman is marked unavailable if it is missing or cannot pull.

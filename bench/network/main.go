@@ -35,7 +35,12 @@ func mainCode() int {
 	keep := flag.Bool("keep", false, "keep the temporary directory (the stores are still removed)")
 	rounds := flag.Int("rounds", 3, "rounds of all measurements; each figure is the median over the rounds")
 	_ = flag.Int("n", 0, "ignored (accepted so that bench/run.sh all can pass -n to every benchmark)")
+	quick := flag.Bool("quick", false, "a sanity run: -t 1 -rounds 1 unless given")
 	flag.Parse()
+	if err := world.QuickDefaults(*quick, map[string]string{"t": "1", "rounds": "1"}); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		return 2
+	}
 	if *secs < 1 || *rounds < 1 {
 		fmt.Fprintln(os.Stderr, "bench: -t and -rounds must be at least 1")
 		return 2
@@ -59,6 +64,9 @@ func mainCode() int {
 		return 1
 	}
 	b.report(os.Stdout, *rounds, fmt.Sprintf("%s before, %s after", load, world.Loadavg()))
+	if note := world.QuickNote(*quick); note != "" {
+		fmt.Println(note)
+	}
 	if r := b.defaultRow(b.toHost); r == nil || r.why != "" {
 		return 1
 	}

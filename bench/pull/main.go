@@ -49,7 +49,12 @@ func mainCode() int {
 	layers := flag.Int("layers", 4, "random layers on top of busybox's")
 	layerSize := flag.Int("layer-size", 12_000_000, "bytes of random data in each random layer")
 	seed := flag.Int64("seed", 1, "seed of the random data")
+	quick := flag.Bool("quick", false, "a sanity run: -n 1 -layers 2 -layer-size 2000000 unless given")
 	flag.Parse()
+	if err := world.QuickDefaults(*quick, map[string]string{"n": "1", "layers": "2", "layer-size": "2000000"}); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		return 2
+	}
 	if *n < 1 || *layers < 1 || *layerSize < 1 {
 		fmt.Fprintln(os.Stderr, "bench: -n, -layers and -layer-size must be at least 1")
 		return 2
@@ -76,6 +81,9 @@ func mainCode() int {
 	load := fmt.Sprintf("%s before, %s after the timed runs", loadBefore, world.Loadavg())
 	drivers := drivers(ctx, w, rows, reset)
 	report(w, rows, img, *n, load, drivers)
+	if note := world.QuickNote(*quick); note != "" {
+		fmt.Println(note)
+	}
 	return 0
 }
 

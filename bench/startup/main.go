@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rpod/rpod/bench/internal/world"
 )
@@ -37,7 +38,12 @@ func mainCode() int {
 	n := flag.Int("n", 20, "timed runs of each command")
 	rpodFlag := flag.String("rpod", "", "rpod binary (default: go build ./cmd/rpod into the temporary directory)")
 	keep := flag.Bool("keep", false, "keep the temporary directory (the stores are still removed)")
+	quick := flag.Bool("quick", false, "a sanity run: -n 3 unless given")
 	flag.Parse()
+	if err := world.QuickDefaults(*quick, map[string]string{"n": "3"}); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		return 2
+	}
 	if *n < 1 {
 		fmt.Fprintln(os.Stderr, "bench: -n must be at least 1")
 		return 2
@@ -88,7 +94,7 @@ func mainCode() int {
 	}
 
 	load := fmt.Sprintf("%s before, %s after the timed runs", loadBefore, world.Loadavg())
-	report(w, rows, *n, rss, rssFloor, load)
+	report(w, rows, *n, rss, rssFloor, load, world.QuickNote(*quick))
 	return 0
 }
 
@@ -110,6 +116,7 @@ func setup(ctx context.Context, w *world.World, rpodFlag string) error {
 func rows(ctx context.Context, w *world.World) []*world.Row {
 	rows := []*world.Row{
 		{Name: "rpod run --rm", Argv: []string{w.Rpod, "run", "--rm", "busybox", "true"}, IsRef: true},
+		{Name: "rpod run --rm --network none", Argv: []string{w.Rpod, "run", "--rm", "--network", "none", "busybox", "true"}},
 		{Name: "rpod unshare true", Argv: []string{w.Rpod, "unshare", "true"}},
 	}
 
@@ -185,10 +192,13 @@ func peakRSS(ctx context.Context, w *world.World, r *world.Row) (int64, error) {
 }
 
 // report prints the environment, the table and the unavailable rows.
-func report(w *world.World, rows []*world.Row, n int, rss map[*world.Row]int64, rssFloor int64, load string) {
+func report(w *world.World, rows []*world.Row, n int, rss map[*world.Row]int64, rssFloor int64, load, quick string) {
 	out := os.Stdout
 	world.Header(out, "rpod startup benchmark", []string{world.FirstLine(w.Rpod, "version"), world.FirstLine("podman", "--version"),
 		world.FirstLine("runc", "--version"), world.FirstLine("bwrap", "--version")}, load)
+	if quick != "" {
+		fmt.Fprintln(out, quick)
+	}
 	fmt.Fprintf(out, "%d timed runs per row, interleaved, after %d warm-up runs each; wall time of the whole command\n\n", n, warmups)
 
 	world.Table(out, rows, world.Column{Head: "peak RSS KiB", Value: func(r *world.Row) string {
@@ -205,4 +215,56 @@ func report(w *world.World, rows []*world.Row, n int, rss map[*world.Row]int64, 
 	fmt.Fprintln(out, "\npeak RSS: ru_maxrss of the command's process (and of the children it waited for) in one extra, untimed run;")
 	fmt.Fprintf(out, "it is measured by GNU time, whose own resident size is the floor of this column: %d KiB for `true`.\n", rssFloor)
 	world.Footer(out, rows)
+	world.Goals(out, goals(rows, rss))
 }
+
+// goals states issue 9's startup goals: rpod's median against podman's
+// with each tool's default network (1/6) and with --network none (1/8),
+// against bubblewrap's floor (within 4x), and rpod's peak RSS below podman's.
+func goals(rows []*world.Row, rss map[*world.Row]int64) []world.Goal {
+	byName := map[string]*world.Row{}
+	for _, r := range rows {
+		byName[r.Name] = r
+	}
+	timeGoal := func(what, rpod, peer, peerName, maxText string, max float64) world.Goal {
+		g := world.Goal{What: what, Unit: "ms", PeerName: peerName, Max: max, MaxText: maxText}
+		rr, pr := byName[rpod], byName[peer]
+		switch {
+		case rr.Why != "" || len(rr.Times) == 0:
+			g.Why = rpod + ": " + orNone(rr.Why)
+		case pr.Why != "" || len(pr.Times) == 0:
+			g.Why = peer + ": " + orNone(pr.Why)
+		default:
+			g.Rpod, g.Peer = ms(world.Median(rr.Times)), ms(world.Median(pr.Times))
+		}
+		return g
+	}
+	rssGoal := func(what, rpod, peer string) world.Goal {
+		g := world.Goal{What: what, Unit: "KiB", PeerName: "podman", Max: 1, Strict: true}
+		rr, pr := byName[rpod], byName[peer]
+		if rss[rr] <= 0 || rss[pr] <= 0 {
+			g.Why = "no peak RSS for " + rpod + " or " + peer
+			return g
+		}
+		g.Rpod, g.Peer = float64(rss[rr]), float64(rss[pr])
+		return g
+	}
+	const def, none = "rpod run --rm", "rpod run --rm --network none"
+	return []world.Goal{
+		timeGoal("run --rm busybox true, each tool's default network, median", def, "podman run --rm", "podman", "1/6", 1.0/6),
+		timeGoal("run --rm --network none busybox true, median", none, "podman run --rm --network none", "podman", "1/8", 1.0/8),
+		timeGoal("run --rm busybox true (default network) against the bubblewrap floor, median", def, "bwrap (floor)", "bwrap", "", 4),
+		timeGoal("run --rm --network none busybox true against the bubblewrap floor, median", none, "bwrap (floor)", "bwrap", "", 4),
+		rssGoal("peak RSS of run --rm busybox true, default network", def, "podman run --rm"),
+		rssGoal("peak RSS of run --rm --network none busybox true", none, "podman run --rm --network none"),
+	}
+}
+
+func orNone(why string) string {
+	if why == "" {
+		return "no timed runs"
+	}
+	return why
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

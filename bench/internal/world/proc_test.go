@@ -2,7 +2,10 @@ package world
 
 import (
 	"os"
+	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestParseStat(t *testing.T) {
@@ -43,5 +46,26 @@ func TestProcTableSelf(t *testing.T) {
 	}
 	if !Subtree(tab, self.PPid)[os.Getpid()] {
 		t.Error("Subtree of the parent misses this process")
+	}
+}
+
+func TestMemfdSetSelf(t *testing.T) {
+	fd, err := unix.MemfdCreate("bench-test", unix.MFD_CLOEXEC)
+	if err != nil {
+		t.Skip("memfd_create:", err)
+	}
+	defer syscall.Close(fd)
+	data := make([]byte, 64*1024)
+	for i := range data {
+		data[i] = 1
+	}
+	if _, err := syscall.Write(fd, data); err != nil {
+		t.Fatal(err)
+	}
+	var s MemfdSet
+	s.Add(os.Getpid())
+	s.Add(os.Getpid()) // counted once
+	if s.KiB < 64 || s.KiB > 128 {
+		t.Errorf("memfd of 64 KiB counted as %d KiB", s.KiB)
 	}
 }

@@ -76,6 +76,9 @@ func Create() (*World, error) {
 // Close tears the world down and removes its directory unless keep is set.
 func (w *World) Close(keep bool) {
 	w.teardown()
+	if !strings.HasPrefix(w.RunDir, w.Dir+"/") && w.RunDir != "" {
+		os.RemoveAll(w.RunDir)
+	}
 	if keep {
 		fmt.Fprintf(os.Stderr, "bench: kept %s\n", w.Dir)
 	} else if err := os.RemoveAll(w.Dir); err != nil {
@@ -109,6 +112,11 @@ func (w *World) Setup(ctx context.Context, rpodFlag string) error {
 	}
 	w.DataDir = filepath.Join(w.Dir, "data")
 	w.RunDir = filepath.Join(w.Dir, "run")
+	// A user's XDG_RUNTIME_DIR is a tmpfs (/run/user/UID), where the
+	// stores' run roots cost no disk syncs: /dev/shm is one a user can use.
+	if shm, err := os.MkdirTemp("/dev/shm", "rpod-bench-run-"); err == nil {
+		w.RunDir = shm
+	}
 	w.Env = []string{
 		"HOME=" + filepath.Join(w.Dir, "home"),
 		"XDG_RUNTIME_DIR=" + w.RunDir,
@@ -238,8 +246,8 @@ func (w *World) teardown() {
 		}
 	}
 	if w.Podman != "" {
-		out, err := w.Output(ctx, w.Podman, "rm", "-af")
-		warn("podman rm -af", out, err)
+		out, err := w.Output(ctx, w.Podman, "rm", "-af", "-t", "0")
+		warn("podman rm -af -t 0", out, err)
 		out, err = w.removePodmanStore(ctx)
 		warn("podman unshare rm -rf", out, err)
 		out, err = w.Output(ctx, w.Podman, "system", "migrate")
@@ -249,8 +257,8 @@ func (w *World) teardown() {
 	}
 	if w.Rpod != "" && w.Env != nil {
 		if _, err := os.Stat(w.RpodStore()); err == nil {
-			out, err := w.Output(ctx, w.Rpod, "rm", "-af")
-			warn("rpod rm -af", out, err)
+			out, err := w.Output(ctx, w.Rpod, "rm", "-af", "-t", "0")
+			warn("rpod rm -af -t 0", out, err)
 			out, err = w.Output(ctx, w.Rpod, "unshare", "rm", "-rf", w.RpodStore())
 			warn("rpod unshare rm -rf", out, err)
 		}

@@ -13,17 +13,27 @@ type tool struct {
 	Name      string
 	Run       []string // argv of `run -d` up to the image and command
 	Engine    string   // the rpod or podman binary, for inspect
+	Ps        []string // argv listing the running containers
 	RemoveAll []string // argv that removes every container at once, killing them
 	PausePid  string   // pid file of the pause process holding the user namespace
 	Monitor   string   // what the per-container process is called in the report
 }
 
-func rpodTool(w *world.World) *tool {
+// netArgs are the run options for the -network flag: nothing for each tool's default.
+func netArgs(network string) []string {
+	if network == "default" {
+		return nil
+	}
+	return []string{"--network", network}
+}
+
+func rpodTool(w *world.World, network string) *tool {
 	return &tool{
 		Name:      "rpod",
-		Run:       []string{w.Rpod, "run", "-d"},
+		Run:       append([]string{w.Rpod, "run", "-d"}, netArgs(network)...),
 		Engine:    w.Rpod,
-		RemoveAll: []string{w.Rpod, "rm", "-af"},
+		Ps:        []string{w.Rpod, "ps"},
+		RemoveAll: []string{w.Rpod, "rm", "-af", "-t", "0"},
 		PausePid:  filepath.Join(w.RunDir, "rpod", "pause.pid"),
 		Monitor:   "rpod-monitor",
 	}
@@ -31,9 +41,8 @@ func rpodTool(w *world.World) *tool {
 
 // podmanTool readies podman (found, image pulled) or says why it cannot.
 // Rootless podman on this host (cgroup v1, no systemd) runs with the world's
-// containers.conf: cgroupfs, a file event log, runc; and --network none,
-// because rpod's containers get only loopback.
-func podmanTool(ctx context.Context, w *world.World) (*tool, string) {
+// containers.conf: cgroupfs, a file event log, runc.
+func podmanTool(ctx context.Context, w *world.World, network string) (*tool, string) {
 	podman, err := w.FindPodman()
 	if err != nil {
 		return nil, "podman not found"
@@ -45,8 +54,9 @@ func podmanTool(ctx context.Context, w *world.World) (*tool, string) {
 	}
 	return &tool{
 		Name:      "podman",
-		Run:       []string{podman, "--runtime", "runc", "run", "-d", "--network", "none"},
+		Run:       append([]string{podman, "--runtime", "runc", "run", "-d"}, netArgs(network)...),
 		Engine:    podman,
+		Ps:        []string{podman, "ps"},
 		RemoveAll: []string{podman, "rm", "-af", "-t", "0"},
 		PausePid:  filepath.Join(w.RunDir, "libpod", "tmp", "pause.pid"),
 		Monitor:   "conmon",
