@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -130,7 +131,7 @@ Description=rpod quadlet test
 [Container]
 Image=busybox
 ContainerName=qhello
-Exec=sh -c 'echo started; trap "exit 0" TERM; while :; do sleep 0.1; done'
+Exec=sh -c 'echo qhello-started; trap "exit 0" TERM; while :; do sleep 0.1; done'
 Label=test=quadlet
 
 [Service]
@@ -161,9 +162,8 @@ TimeoutStartSec=300
 	if cg, err := os.ReadFile("/proc/" + main + "/cgroup"); err != nil || !strings.Contains(string(cg), "/qhello.service/") {
 		t.Errorf("the monitor %s is not in qhello.service's cgroup: %q %v", main, cg, err)
 	}
-	if j := runCmd(os.Environ(), nil, "journalctl", "--user", "-u", "qhello.service", "--no-pager").Out; !strings.Contains(j, "started") {
-		t.Logf("the container's output is not in the journal (needs --log-driver=journald):\n%s", j)
-	}
+	// Under a unit the container logs to the journal: journalctl -u and rpod logs show its output.
+	unitLogs(t, env, "qhello.service", "qhello", "qhello-started\n")
 
 	systemctlOK(t, "stop", "qhello.service")
 	if st := strings.TrimSpace(systemctl(t, "is-active", "qhello.service").Out); st != "inactive" {
@@ -186,7 +186,7 @@ TimeoutStartSec=300
 // systemd runs.
 func TestGenerateSystemdNewUnit(t *testing.T) {
 	env := newWorld(t)
-	ok(t, env, "create", "--name", "gnew", "busybox", "sh", "-c", `trap "exit 0" TERM; while :; do sleep 0.1; done`)
+	ok(t, env, "create", "--name", "gnew", "busybox", "sh", "-c", `echo gnew-started; trap "exit 0" TERM; while :; do sleep 0.1; done`)
 	args := []string{"generate", "systemd", "--new", "--name"}
 	for _, k := range []string{"HOME", "XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "CONTAINERS_REGISTRIES_CONF"} {
 		args = append(args, "--env", k+"="+getenv(env, k))
@@ -214,6 +214,7 @@ func TestGenerateSystemdNewUnit(t *testing.T) {
 	waitUntil(t, "gnew running", func() bool {
 		return strings.Contains(run(env, nil, "ps", "--format", "{{.Names}}").Out, "gnew")
 	})
+	unitLogs(t, env, "container-gnew.service", "gnew", "gnew-started\n")
 	systemctlOK(t, "stop", "container-gnew.service")
 	if out := ok(t, env, "ps", "-a", "--format", "{{.Names}}"); strings.Contains(out, "gnew") {
 		t.Errorf("gnew is still there after stop:\n%s", out)
@@ -403,11 +404,11 @@ TimeoutStartSec=300
 }
 
 // TestQuadletRestartService: rpod-restart.service (contrib/systemd) starts
-// the --restart=always containers again when the user's systemd starts.
-// The guest cannot reboot within one run (run-in-vm's qemu -no-reboot):
-// the reboot is simulated as the host's TestStateSurvivesReboot does
-// (the world's processes killed, its runtime directory emptied) and the
-// unit started by hand, as the user manager does at boot.
+// the --restart=always containers again when the user's systemd starts,
+// and stops them when it stops. Here the reboot is simulated as the host's
+// TestStateSurvivesReboot does (the world's processes killed, its runtime
+// directory emptied) and the unit started by hand, as the user manager does
+// at boot; TestRebootLingeringUser reboots the guest for real.
 func TestQuadletRestartService(t *testing.T) {
 	env := newWorld(t)
 	ok(t, env, "run", "-d", "--name", "always", "--restart", "always", "busybox", "sleep", "4242")
@@ -476,6 +477,47 @@ func installUnit(t *testing.T, name, body string) {
 		systemctl(t, "daemon-reload")
 	})
 	systemctlOK(t, "daemon-reload")
+}
+
+// unitLogs checks that a unit's container, whose output is want, logs to
+// the journal under the unit: journalctl --user -u unit (where the journal
+// has this user's files; else --user-unit, the same match over the system
+// journal) and rpod logs both show it.
+func unitLogs(t *testing.T, env []string, unit, name, want string) {
+	t.Helper()
+	if lt := strings.TrimSpace(ok(t, env, "inspect", "-f", "{{.HostConfig.LogConfig.Type}}", name)); lt != "journald" {
+		t.Errorf("%s's log driver under %s: %q, want journald", name, unit, lt)
+	}
+	args := []string{"--user-unit", unit}
+	if m, _ := filepath.Glob(fmt.Sprintf("/var/log/journal/*/user-%d.journal", os.Getuid())); len(m) > 0 {
+		args = []string{"--user", "-u", unit}
+	}
+	t.Logf("journalctl %s", strings.Join(args, " "))
+	// The unit's own messages (systemd's "Started ...") come between the
+	// container's lines: want's lines in order, not side by side.
+	found := func() bool {
+		j := strings.Split(runCmd(os.Environ(), nil, "journalctl", append(args, "--no-pager", "-o", "cat")...).Out, "\n")
+		for _, l := range strings.Split(strings.TrimSuffix(want, "\n"), "\n") {
+			i := slices.Index(j, l)
+			if i < 0 {
+				return false
+			}
+			j = j[i+1:]
+		}
+		return true
+	}
+	for deadline := time.Now().Add(waitTimeout); !found(); time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			files, _ := filepath.Glob("/var/log/journal/*/*.journal")
+			t.Fatalf("timed out waiting for %q in journalctl %s\njournal files %v, machine-id %s\n"+
+				"the container's entries (journalctl --user-unit, the same match over every file):\n%s", want, strings.Join(args, " "),
+				files, runCmd(os.Environ(), nil, "cat", "/etc/machine-id").Out,
+				runCmd(os.Environ(), nil, "journalctl", "--user-unit", unit, "-n", "2", "-o", "verbose", "--no-pager").Out)
+		}
+	}
+	if out := ok(t, env, "logs", name); out != want {
+		t.Errorf("rpod logs %s: %q, want %q", name, out, want)
+	}
 }
 
 // unitDiag is a unit's status and its journal, for failure messages.
