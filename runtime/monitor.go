@@ -77,11 +77,14 @@ func (c *Container) Monitor(started func(error), hooks Hooks) int {
 			return fail(code, err)
 		}
 		// Decided before the exit is recorded: `rpod stop` returns once it is,
-		// and a start that follows clears the user's stop.
-		again := c.takeHealthRestart() || c.RestartPolicy.Restarts(code, restarts, c.stoppedByUser())
+		// and a start that follows clears the user's stop. A SIGTERM to the
+		// monitor itself while the command ran is its scope or unit being
+		// stopped (a shutdown stops the user's scopes): the container had it
+		// too and must stay stopped, whatever its policy.
+		termed := drain(wake)
+		again := !termed && (c.takeHealthRestart() || c.RestartPolicy.Restarts(code, restarts, c.stoppedByUser()))
 		st := State{Status: "exited", ExitCode: code, StartedAt: startedAt, FinishedAt: time.Now(), RestartCount: restarts,
 			OOMKilled: OOMKills(cg) > ooms}
-		drain(wake)
 		if again {
 			// So that `rpod stop` can end the wait (endRestartWait).
 			st.MonitorPid = os.Getpid()

@@ -138,12 +138,13 @@ func backoff(d time.Duration, wake <-chan os.Signal) {
 }
 
 // drain forgets signals that came during a run: the container had them.
-func drain(c <-chan os.Signal) {
+func drain(c <-chan os.Signal) (got bool) {
 	for {
 		select {
 		case <-c:
+			got = true
 		default:
-			return
+			return got
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -185,5 +186,37 @@ func TestRestartStopBetweenRuns(t *testing.T) {
 	}
 	if m != 0 {
 		waitUntil(t, "the monitor to end after rm -f", func() bool { return gone(m) })
+	}
+}
+
+// TestRestartAlwaysNotOnScopeStop: stopping the scope or unit a container
+// runs in (a shutdown does it to every user scope) sends TERM to the
+// monitor and the container alike; --restart=always must not start the
+// container again under a stopping system.
+func TestRestartAlwaysNotOnScopeStop(t *testing.T) {
+	env := newWorld(t)
+	ok(t, env, "pull", "-q", "busybox")
+	ok(t, env, "run", "-d", "--name", "always", "--restart", "always", "busybox", "sleep", "1000")
+	var s ctrState
+	waitUntil(t, "the container to run", func() bool {
+		s = recordedState(t, env, "always")
+		return s.Status == "running" && s.Pid > 0 && s.MonitorPid > 0
+	})
+	// As systemd stops a scope: TERM to every process in it, then KILL to
+	// what is left (sleep as PID 1 has no default action for TERM).
+	for _, pid := range []int{s.MonitorPid, s.Pid} {
+		syscall.Kill(pid, syscall.SIGTERM)
+	}
+	time.Sleep(500 * time.Millisecond)
+	syscall.Kill(s.Pid, syscall.SIGKILL)
+	waitUntil(t, "the monitor to end", func() bool {
+		s = recordedState(t, env, "always")
+		return s.Status == "exited" && monitorGone(s)
+	})
+	if s.RestartCount != 0 {
+		t.Errorf("after TERM to the monitor and the container: %+v, want no restart", s)
+	}
+	if got := strings.TrimSpace(ok(t, env, "ps", "-a", "--format", "{{.State}}", "--filter", "name=always")); got != "exited" {
+		t.Errorf("ps: %q, want exited", got)
 	}
 }
