@@ -8,18 +8,19 @@ PREFIX ?= $(if $(filter 0,$(shell id -u)),/usr/local,$(HOME)/.local)
 all: build
 
 # BIN: where build puts rpod; EXTRA_TAGS, GOFLAGS_RPOD, LDFLAGS: more for its go build.
-BIN    ?= bin/rpod
-INITBIN := runtime/initbin/bin
+BIN ?= bin/rpod
 
 # The container init step is built alone first (cmd/rpod-init: package
-# runtime with the rpodinit tag, static, no cgo) and embedded in rpod with a
-# stamp both share, so that rpod never runs an init from another build.
+# runtime with the rpodinit tag, static, no cgo) and appended to rpod with a
+# stamp both builds share, so that rpod never runs an init from another
+# build (runtime/initbin). A plain go build has none: rpod re-executes itself.
 build:
-	@stamp=$$(date +%s%N)-$$$$; \
-	CGO_ENABLED=0 $(GO) build -trimpath -tags rpodinit -ldflags "-s -w" -o $(INITBIN)/rpod-init.$$$$.tmp ./cmd/rpod-init && \
-	mv -f $(INITBIN)/rpod-init.$$$$.tmp $(INITBIN)/rpod-init && \
-	echo $$stamp > $(INITBIN)/stamp.$$$$.tmp && mv -f $(INITBIN)/stamp.$$$$.tmp $(INITBIN)/stamp && \
-	$(GO) build -tags "$(TAGS) $(EXTRA_TAGS)" $(GOFLAGS_RPOD) -ldflags "$(LDFLAGS) -X github.com/rpod/rpod/runtime/initbin.Stamp=$$stamp" -o $(BIN) ./cmd/rpod
+	@set -e; stamp=$$(date +%s%N)-$$$$; tmp=$(BIN).$$$$; \
+	CGO_ENABLED=0 $(GO) build -trimpath -tags rpodinit -ldflags "-s -w" -o $$tmp.init ./cmd/rpod-init; \
+	$(GO) build -tags "$(TAGS) $(EXTRA_TAGS)" $(GOFLAGS_RPOD) -ldflags "$(LDFLAGS) -X github.com/rpod/rpod/runtime/initbin.Stamp=$$stamp" -o $$tmp ./cmd/rpod; \
+	n=$$(stat -c %s $$tmp.init); \
+	{ cat $$tmp.init; printf '%s' "$$stamp"; printf 'RPODINIT%016d%04d' "$$n" "$${#stamp}"; } >>$$tmp; \
+	rm -f $$tmp.init; mv -f $$tmp $(BIN)
 
 install: build
 	install -D -m 0755 bin/rpod $(DESTDIR)$(PREFIX)/bin/rpod

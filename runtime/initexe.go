@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -16,89 +16,86 @@ import (
 // mfdExec asks for an executable memfd where the kernel (6.3+) wants it said.
 const mfdExec = 0x10
 
-var embeddedInit struct {
-	once sync.Once
-	path string // /proc/self/fd/N of a sealed memfd holding the init step
-	bad  bool   // exec of it failed once (vm.memfd_noexec): use rpod itself
-	mu   sync.Mutex
-}
+// initBroken is set once exec of the appended init failed (a kernel
+// refusing exec from memory, vm.memfd_noexec): rpod itself runs it then.
+var initBroken atomic.Bool
 
-// childExe is the program a child step runs as: the embedded init step
-// when this build carries one and the kernel lets it run from memory,
-// otherwise rpod itself.
-func childExe(arg string) (exe string, embedded bool, err error) {
-	if arg == initArg {
-		if p := embeddedInitPath(); p != "" {
-			return p, true, nil
-		}
-	}
-	exe, err = os.Executable()
+// childExe is the program a child step runs as: the init step appended to
+// rpod by make build, copied into a sealed memfd, when there is one and
+// the kernel lets it run from memory; otherwise rpod itself. done closes
+// the memfd once the child has exec'd it: nothing stays in memory for the
+// life of a monitor.
+func childExe(arg string) (exe string, embedded bool, done func(), err error) {
+	self, err := os.Executable()
 	if err != nil {
-		return "", false, fmt.Errorf("find rpod executable: %w", err)
+		return "", false, nil, fmt.Errorf("find rpod executable: %w", err)
 	}
-	return exe, false, nil
-}
-
-func embeddedInitPath() string {
-	e := &embeddedInit
-	e.once.Do(func() {
-		b := initbin.Binary()
-		if b == nil {
-			return
+	if arg == initArg && !initBroken.Load() {
+		if fd, err := appendedInit(self); err == nil {
+			return fmt.Sprintf("/proc/self/fd/%d", fd), true, func() { unix.Close(fd) }, nil
 		}
-		fd, err := writeSealed("rpod-init", b)
-		if err != nil {
-			return
-		}
-		e.path = fmt.Sprintf("/proc/self/fd/%d", fd)
-	})
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.bad {
-		return ""
 	}
-	return e.path
+	return self, false, func() {}, nil
 }
 
-// embeddedInitFailed stops using the embedded init after its exec failed.
-func embeddedInitFailed() {
-	embeddedInit.mu.Lock()
-	embeddedInit.bad = true
-	embeddedInit.mu.Unlock()
-}
-
-// writeSealed puts b in a memfd that nothing can change any more.
-func writeSealed(name string, b []byte) (int, error) {
+// appendedInit copies the init step at the end of exe into a sealed
+// memfd, in the kernel (sendfile): rpod never maps or reads it itself.
+func appendedInit(exe string) (int, error) {
+	f, off, n, ok := initbin.Find(exe)
+	if !ok {
+		return -1, errors.New("no init step appended to rpod")
+	}
+	defer f.Close()
 	flags := unix.MFD_CLOEXEC | unix.MFD_ALLOW_SEALING
-	fd, err := unix.MemfdCreate(name, flags|mfdExec)
+	fd, err := unix.MemfdCreate("rpod-init", flags|mfdExec)
 	if errors.Is(err, unix.EINVAL) {
-		fd, err = unix.MemfdCreate(name, flags)
+		fd, err = unix.MemfdCreate("rpod-init", flags)
 	}
 	if err != nil {
 		return -1, err
 	}
-	for len(b) > 0 {
-		n, err := unix.Write(fd, b)
-		if err != nil {
-			unix.Close(fd)
-			return -1, err
-		}
-		b = b[n:]
+	if err := sendAll(fd, int(f.Fd()), off, n); err != nil {
+		unix.Close(fd)
+		return -1, err
 	}
-	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
-	if _, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, seals); err != nil {
+	if err := seal(fd); err != nil {
 		unix.Close(fd)
 		return -1, err
 	}
 	return fd, nil
 }
 
-// InitStep says what runs each container's init step: the embedded init
-// (path "embedded") or rpod itself, re-executed (its path).
+func sendAll(dst, src int, off, n int64) error {
+	for n > 0 {
+		w, err := unix.Sendfile(dst, src, &off, int(n))
+		if err != nil {
+			return err
+		}
+		if w == 0 {
+			return errors.New("sendfile: short copy")
+		}
+		n -= int64(w)
+	}
+	return nil
+}
+
+// seal makes the memfd unchangeable before it is executed.
+func seal(fd int) error {
+	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
+	_, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, seals)
+	return err
+}
+
+// InitStep says what runs each container's init step: the init appended by
+// make build (path "embedded") or rpod itself, re-executed (its path).
 func InitStep() (path string, embedded bool) {
-	if embeddedInitPath() != "" {
+	exe, embedded, done, err := childExe(initArg)
+	if err != nil {
+		return "", false
+	}
+	done()
+	if embedded {
 		return "embedded", true
 	}
-	exe, _ := os.Executable()
 	return exe, false
 }

@@ -3,22 +3,34 @@ package runtime
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/rpod/rpod/runtime/initbin"
 )
 
-// TestWriteSealedRuns: a program put in a sealed memfd runs from its
-// /proc/self/fd path, as the embedded init step does, and cannot be changed.
-func TestWriteSealedRuns(t *testing.T) {
-	b, err := os.ReadFile("/bin/true")
+// TestAppendedInitRuns: a program appended to an executable as make build
+// appends the init step runs from the sealed memfd rpod copies it into.
+func TestAppendedInitRuns(t *testing.T) {
+	prog, err := os.ReadFile("/bin/true")
 	if err != nil {
 		t.Skip(err)
 	}
-	fd, err := writeSealed("true", b)
+	old := initbin.Stamp
+	initbin.Stamp = "test-stamp"
+	defer func() { initbin.Stamp = old }()
+	exe := filepath.Join(t.TempDir(), "rpod")
+	b := append([]byte("the rpod program"), prog...)
+	b = append(b, initbin.Stamp+initbin.Footer(int64(len(prog)), initbin.Stamp)...)
+	if err := os.WriteFile(exe, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fd, err := appendedInit(exe)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := os.NewFile(uintptr(fd), "true")
+	f := os.NewFile(uintptr(fd), "init")
 	defer f.Close()
 	if err := exec.Command("/proc/self/fd/" + strconv.Itoa(fd)).Run(); err != nil {
 		t.Fatalf("run from memfd: %v", err)
@@ -28,14 +40,15 @@ func TestWriteSealedRuns(t *testing.T) {
 	}
 }
 
-// TestChildExeWithoutStamp: a build without make's stamp runs rpod itself.
-func TestChildExeWithoutStamp(t *testing.T) {
-	exe, embedded, err := childExe(initArg)
+// TestChildExeWithoutInit: a test binary carries no appended init: rpod itself runs the step.
+func TestChildExeWithoutInit(t *testing.T) {
+	exe, embedded, done, err := childExe(initArg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	done()
 	self, _ := os.Executable()
 	if embedded || exe != self {
-		t.Errorf("childExe = %q, %v; want %q (no stamp in a test binary)", exe, embedded, self)
+		t.Errorf("childExe = %q, %v; want %q", exe, embedded, self)
 	}
 }

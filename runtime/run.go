@@ -72,18 +72,20 @@ func Start(spec *Spec, stdio Stdio, hooks Hooks) (*Process, error) {
 // returns once the step has exec'd the command, or with the error the step
 // sent back.
 func startChild(arg, what string, env []string, attr *syscall.SysProcAttr, spec *Spec, stdio Stdio, hooks Hooks) (*Process, error) {
-	exe, embedded, err := childExe(arg)
+	exe, embedded, done, err := childExe(arg) // initexe.go
 	if err != nil {
 		return nil, err
 	}
 	p, err := startChildExe(exe, arg, what, env, attr, spec, stdio, hooks)
+	done()
 	var se *startError
 	if embedded && errors.As(err, &se) {
 		// Not run at all (a kernel refusing exec from memory): rpod can.
-		embeddedInitFailed()
-		if exe, _, err = childExe(arg); err != nil {
+		initBroken.Store(true)
+		if exe, _, done, err = childExe(arg); err != nil {
 			return nil, err
 		}
+		defer done()
 		return startChildExe(exe, arg, what, env, attr, spec, stdio, hooks)
 	}
 	return p, err

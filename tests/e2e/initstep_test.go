@@ -6,7 +6,7 @@ import (
 )
 
 // TestInitStepEmbedded: rpod built by make build starts containers through
-// its embedded init step (cmd/rpod-init), not by re-executing itself, and
+// the init step make build appends to it (cmd/rpod-init), not by re-executing itself, and
 // says so where podman names its OCI runtime. RPOD_BIN must come from
 // make build, as tests/run.sh builds it.
 func TestInitStepEmbedded(t *testing.T) {
@@ -18,7 +18,7 @@ func TestInitStepEmbedded(t *testing.T) {
 	// The init step alone does what the whole rpod did: user, caps, hostname, cwd, env.
 	out = ok(t, env, "run", "--rm", "--user", "1:1", "--hostname", "h1", "-w", "/tmp", "-e", "A=b", "busybox", "sh", "-c", `echo $(id -u):$(id -g) $(hostname) $(pwd) $A; grep CapEff /proc/self/status`)
 	if !strings.HasPrefix(out, "1:1 h1 /tmp b\nCapEff:\t0000000000000000") {
-		t.Errorf("run through the embedded init: %q", out)
+		t.Errorf("run through the appended init: %q", out)
 	}
 	r := run(env, nil, "run", "--rm", "busybox", "no-such-command")
 	wantError(t, r, 127, "no-such-command")

@@ -1,0 +1,54 @@
+package initbin
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestLocate(t *testing.T) {
+	prog := "\x7fELF...the init program..."
+	for _, tc := range []struct {
+		name, file, stamp string
+		ok                bool
+	}{
+		{"appended", "rpod-binary" + prog + "s1" + Footer(int64(len(prog)), "s1"), "s1", true},
+		{"other stamp", "rpod-binary" + prog + "s2" + Footer(int64(len(prog)), "s2"), "s1", false},
+		{"plain build", "rpod-binary with nothing appended at all, longer than a footer", "s1", false},
+		{"short file", "x", "s1", false},
+		{"length past the start", "rp" + prog + "s1" + Footer(int64(len(prog)+10), "s1"), "s1", false},
+		{"bad digits", "rpod-binary" + prog + "s1" + "RPODINIT00000000000000x90002", "s1", false},
+	} {
+		p := filepath.Join(t.TempDir(), "exe")
+		if err := os.WriteFile(p, []byte(tc.file), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f, _ := os.Open(p)
+		off, n, ok := locate(f, tc.stamp)
+		f.Close()
+		if ok != tc.ok {
+			t.Errorf("%s: ok = %v, want %v", tc.name, ok, tc.ok)
+			continue
+		}
+		if ok && tc.file[off:off+n] != prog {
+			t.Errorf("%s: found %q", tc.name, tc.file[off:off+n])
+		}
+	}
+}
+
+func FuzzLocate(f *testing.F) {
+	f.Add([]byte("rpod-binary" + "prog" + "s1" + Footer(4, "s1")))
+	f.Add([]byte("RPODINIT99999999999999990002"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := filepath.Join(t.TempDir(), "exe")
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fh, _ := os.Open(p)
+		defer fh.Close()
+		off, n, ok := locate(fh, "s1")
+		if ok && (off <= 0 || n <= 0 || off+n > int64(len(b))) {
+			t.Fatalf("locate: off %d n %d outside %d bytes", off, n, len(b))
+		}
+	})
+}
