@@ -183,6 +183,7 @@ func (c *Container) runOnce(spec *Spec, log *LogWriter, srv *attachServer, resta
 	}
 	stopHealth := c.StartHealth() // health_monitor.go
 	code, _ := p.Wait(stdio)
+	p.WaitNetClosed() // a restart publishes the same ports again
 	stopHealth()
 	copies.Wait()
 	return code, nil

@@ -33,6 +33,9 @@ type Process struct {
 	master *os.File
 	sigs   chan os.Signal
 	net    io.Closer // the container's network, torn down when it exits
+	// netDone is closed once the network is torn down: Wait starts that
+	// and returns, since gVisor's stack takes some 20 ms to destroy.
+	netDone chan struct{}
 }
 
 // Hooks are what the caller adds to a container's start.
@@ -267,7 +270,13 @@ func (p *Process) Wait(stdio Stdio) (int, error) {
 				unix.Kill(p.cmd.Process.Pid, sig)
 			}
 		case <-done:
-			p.closeNet()
+			// Torn down while the caller records the exit and cleans up;
+			// a process about to exit need not wait for it (WaitNetClosed).
+			p.netDone = make(chan struct{})
+			go func() {
+				p.closeNet()
+				close(p.netDone)
+			}()
 			copies.Wait()
 			if restore != nil {
 				restore()
@@ -277,6 +286,14 @@ func (p *Process) Wait(stdio Stdio) (int, error) {
 			}
 			return exitCode(p.cmd.ProcessState, werr)
 		}
+	}
+}
+
+// WaitNetClosed waits until the network Wait began to tear down is gone:
+// before a restart binds the same published ports again.
+func (p *Process) WaitNetClosed() {
+	if p.netDone != nil {
+		<-p.netDone
 	}
 }
 
