@@ -128,7 +128,7 @@ func spawnMonitor(c *runtime.Container) error {
 	cmd := exec.Command(exe, args...)
 	cmd.Args[0] = "rpod-monitor"
 	// One P is plenty for a process that mostly waits, and each costs
-	// memory in every one of the user's idle containers (bench/monitor).
+	// memory in every one of the user's idle containers (bench/scale).
 	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.Stdout, cmd.Stderr = logf, logf
