@@ -123,6 +123,12 @@ func startScope(conn *dbus.Conn, unit, slice, desc string, pids []int) error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	return waitJob(sigs, job, "start systemd scope "+unit)
+}
+
+// waitJob waits for systemd's JobRemoved signal of job on sigs (the
+// caller subscribed before it queued the job) and fails unless it is done.
+func waitJob(sigs <-chan *dbus.Signal, job dbus.ObjectPath, what string) error {
 	timer := time.NewTimer(jobTimeout)
 	defer timer.Stop()
 	for {
@@ -135,11 +141,11 @@ func startScope(conn *dbus.Conn, unit, slice, desc string, pids []int) error {
 				continue
 			}
 			if result, _ := s.Body[3].(string); result != "done" {
-				return fmt.Errorf("start systemd scope %s: job %s", unit, result)
+				return fmt.Errorf("%s: job %s", what, result)
 			}
 			return nil
 		case <-timer.C:
-			return fmt.Errorf("start systemd scope %s: systemd did not finish the start job within %s", unit, jobTimeout)
+			return fmt.Errorf("%s: systemd did not finish the job within %s", what, jobTimeout)
 		}
 	}
 }

@@ -184,23 +184,5 @@ func runJob(conn *dbus.Conn, what string, call func(dbus.BusObject, context.Cont
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	timer := time.NewTimer(jobTimeout)
-	defer timer.Stop()
-	for {
-		select {
-		case s := <-sigs:
-			if s == nil || s.Name != sdManager+".JobRemoved" || len(s.Body) < 4 {
-				continue
-			}
-			if p, _ := s.Body[1].(dbus.ObjectPath); p != job {
-				continue
-			}
-			if result, _ := s.Body[3].(string); result != "done" {
-				return fmt.Errorf("%s: job %s", what, result)
-			}
-			return nil
-		case <-timer.C:
-			return fmt.Errorf("%s: systemd did not finish the job within %s", what, jobTimeout)
-		}
-	}
+	return waitJob(sigs, job, what) // systemd.go
 }

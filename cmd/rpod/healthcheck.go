@@ -21,16 +21,7 @@ func init() {
 // container's systemd timer: the store flags this rpod (the container's
 // monitor) was given, as spawnMonitor passes them on.
 func healthRunArgs(id string) []string {
-	var args []string
-	for _, f := range []struct{ name, value string }{{"--root", g.root}, {"--runroot", g.runroot}, {"--storage-driver", g.driver}} {
-		if f.value != "" {
-			args = append(args, f.name, f.value)
-		}
-	}
-	for _, o := range g.storageOpts {
-		args = append(args, "--storage-opt", o)
-	}
-	return append(args, "healthcheck", "run", id)
+	return append(storeArgs(), "healthcheck", "run", id)
 }
 
 // stopStaleHealthTimer stops the systemd timer that ran this check when

@@ -102,16 +102,7 @@ func spawnMonitor(c *runtime.Container) error {
 	}
 	defer r.Close()
 	// The monitor opens the store exactly as this rpod did.
-	var args []string
-	for _, f := range []struct{ name, value string }{{"--root", g.root}, {"--runroot", g.runroot}, {"--storage-driver", g.driver}} {
-		if f.value != "" {
-			args = append(args, f.name, f.value)
-		}
-	}
-	for _, o := range g.storageOpts {
-		args = append(args, "--storage-opt", o)
-	}
-	args = append(args, "__monitor", c.ID)
+	args := append(storeArgs(), "__monitor", c.ID)
 	dir, err := c.Directory()
 	if err != nil {
 		w.Close()
@@ -151,4 +142,19 @@ func spawnMonitor(c *runtime.Container) error {
 		return &runtime.ExitError{Code: m.Code, Msg: m.Msg}
 	}
 	return nil
+}
+
+// storeArgs are the global store flags this rpod was given, for an rpod it
+// starts on the same store (the monitor, a health check's timer).
+func storeArgs() []string {
+	var args []string
+	for _, f := range []struct{ name, value string }{{"--root", g.root}, {"--runroot", g.runroot}, {"--storage-driver", g.driver}} {
+		if f.value != "" {
+			args = append(args, f.name, f.value)
+		}
+	}
+	for _, o := range g.storageOpts {
+		args = append(args, "--storage-opt", o)
+	}
+	return args
 }
