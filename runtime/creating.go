@@ -19,10 +19,10 @@ func (c *Container) FinishCreate() error {
 	return c.SetState(State{Status: "created"})
 }
 
-// checkCreated refuses to start a container whose creation was cut short:
+// CheckCreated refuses to start a container whose creation was cut short:
 // one still marked Creating, or one killed before Create recorded any
 // state (its record and layer exist, its state file does not).
-func (c *Container) checkCreated() error {
+func (c *Container) CheckCreated() error {
 	s, err := c.recorded()
 	cutShort := err == nil && s.Creating && s.Status == "created"
 	if err != nil && errors.Is(err, fs.ErrNotExist) && !c.layerGone() {

@@ -32,7 +32,7 @@ func (c *Container) MountToRun() (rootfs string, release func(), err error) {
 	if c.State().Status == "removing" {
 		return "", nil, fmt.Errorf("cannot start %s: %w: finish it with rpod rm -f %s", c.Name, ErrRemoving, c.Name)
 	}
-	if err := c.checkCreated(); err != nil { // creating.go
+	if err := c.CheckCreated(); err != nil { // creating.go
 		return "", nil, err
 	}
 	p, err := c.file(ownerFile)

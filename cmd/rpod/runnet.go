@@ -139,7 +139,12 @@ func storeNetwork(c *runtime.Container, cfg *netslirp.Config) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, networkFile), b, 0o600); err != nil {
+	// Whole or not at all: a kill midway must not leave half a file.
+	p := filepath.Join(dir, networkFile)
+	if err := os.WriteFile(p+".tmp", b, 0o600); err != nil {
+		return fmt.Errorf("record network: %w", err)
+	}
+	if err := os.Rename(p+".tmp", p); err != nil {
 		return fmt.Errorf("record network: %w", err)
 	}
 	return nil
@@ -169,6 +174,10 @@ func loadNetwork(c *runtime.Container) (*netslirp.Config, error) {
 // networkHooks are the start hooks that attach c's recorded network: used
 // by the foreground run and the monitor at every start.
 func networkHooks(c *runtime.Container) (runtime.Hooks, error) {
+	// Before the file: a create killed while writing it may have left none.
+	if err := c.CheckCreated(); err != nil {
+		return runtime.Hooks{}, err
+	}
 	cfg, err := loadNetwork(c)
 	if err != nil {
 		return runtime.Hooks{}, err
