@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"go.podman.io/image/v5/copy"
@@ -254,10 +255,13 @@ func shortDigest(a types.BlobInfo) string {
 // "Copying blob/config" lines, which progress prints in its own form.
 type lineFilter struct {
 	p   *progress
+	mu  sync.Mutex // containers/image prints from each layer's goroutine
 	buf []byte
 }
 
 func (f *lineFilter) Write(b []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.buf = append(f.buf, b...)
 	for {
 		i := bytes.IndexByte(f.buf, '\n')
