@@ -88,14 +88,15 @@ func seal(fd int) error {
 
 // InitStep says what runs each container's init step: the init appended by
 // make build (path "embedded") or rpod itself, re-executed (its path).
+// It only looks for the init: nothing is copied.
 func InitStep() (path string, embedded bool) {
-	exe, embedded, done, err := childExe(initArg)
+	self, err := os.Executable()
 	if err != nil {
 		return "", false
 	}
-	done()
-	if embedded {
+	if f, _, _, ok := initbin.Find(self); ok && !initBroken.Load() {
+		f.Close()
 		return "embedded", true
 	}
-	return exe, false
+	return self, false
 }

@@ -172,23 +172,9 @@ func ReadJournal(id string, o LogOptions, stdout, stderr io.Writer) error {
 	for _, r := range tail(kept, o.Tail) {
 		emit(r)
 	}
-	for o.Follow && o.Running != nil {
-		running := o.Running()
-		if !running {
-			// journald may still be writing what the monitor sent last.
-			time.Sleep(300 * time.Millisecond)
-		}
+	// journald may still be writing what the monitor sent last: settle.
+	return follow(o, func() (recs []LogRecord, err error) { // logfile.go
 		recs, cursor, err = journalQuery(id, cursor, -1)
-		if err != nil {
-			return err
-		}
-		for _, r := range recs {
-			emit(r)
-		}
-		if !running {
-			return nil
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-	return nil
+		return recs, err
+	}, emit, 300*time.Millisecond, 250*time.Millisecond)
 }

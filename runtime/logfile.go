@@ -265,21 +265,30 @@ func ReadLog(path string, o LogOptions, stdout, stderr io.Writer) error {
 	for _, r := range tail(append(recs, more...), o.Tail) {
 		emit(r)
 	}
+	return follow(o, func() ([]LogRecord, error) { return lr.follow(path) }, emit, 0, 100*time.Millisecond)
+}
+
+// follow prints what read returns, every poll, until the container stops.
+// Running is checked before each read, so the read after the stop is the
+// last and prints whatever was written before it; settle waits before
+// that read for a writer that lags behind the container (journald).
+func follow(o LogOptions, read func() ([]LogRecord, error), emit func(LogRecord), settle, poll time.Duration) error {
 	for o.Follow && o.Running != nil {
 		running := o.Running()
-		recs, err := lr.follow(path)
+		if !running && settle > 0 {
+			time.Sleep(settle)
+		}
+		recs, err := read()
 		if err != nil {
 			return err
 		}
 		for _, r := range recs {
 			emit(r)
 		}
-		// Checked before the last read: whatever was written before the
-		// container stopped has been printed.
 		if !running {
 			return nil
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(poll)
 	}
 	return nil
 }

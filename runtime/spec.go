@@ -4,8 +4,8 @@
 //
 // The init step is also built alone, as cmd/rpod-init, from the files of
 // this package without the build constraint `!rpodinit`: every file the
-// init step does not need carries it, and make build stops when one is
-// missing.
+// init step does not need carries it, and make build fails when a file
+// that uses the rest of rpod lacks it.
 package runtime
 
 // Spec is what the init step needs to turn a fresh set of namespaces into

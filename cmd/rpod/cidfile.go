@@ -117,18 +117,26 @@ func allArgs(args *[]string, all bool, filters []string) error {
 	if err != nil {
 		return err
 	}
+	ids, err := containerIDs(func(c *runtime.Container) bool { return f.Match(c, c.State()) })
+	*args = ids
+	return err
+}
+
+// containerIDs are the IDs of the store's containers that keep accepts.
+func containerIDs(keep func(*runtime.Container) bool) ([]string, error) {
 	store, err := openStore()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cs, err := runtime.List(store)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var ids []string
 	for _, c := range cs {
-		if f.Match(c, c.State()) {
-			*args = append(*args, c.ID)
+		if keep(c) {
+			ids = append(ids, c.ID)
 		}
 	}
-	return nil
+	return ids, nil
 }

@@ -136,19 +136,11 @@ func newRestartCmd() *cobra.Command {
 		Short: "Stop containers if they run, then start them again",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if all || running {
-				store, err := openStore()
+				ids, err := containerIDs(func(c *runtime.Container) bool { return all || c.Running() }) // cidfile.go
 				if err != nil {
 					return err
 				}
-				cs, err := runtime.List(store)
-				if err != nil {
-					return err
-				}
-				for _, c := range cs {
-					if all || c.Running() {
-						args = append(args, c.ID)
-					}
-				}
+				args = append(args, ids...)
 				if len(args) == 0 {
 					return nil
 				}
