@@ -44,11 +44,13 @@ func childMain(what string, step func(*Spec, *os.File) error) {
 	sock := os.NewFile(3, "sync")
 	unix.CloseOnExec(3)
 	var spec Spec
-	if err := json.NewDecoder(sock).Decode(&spec); err != nil {
+	tree, err := recvSpec(sock, &spec) // specsock.go
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "Error: read %s spec: %v\n", what, err)
 		os.Exit(ExitRpodError)
 	}
-	err := step(&spec, sock)
+	spec.rootfsTree = tree
+	err = step(&spec, sock)
 	code := ExitRpodError
 	var ie *initError
 	if errors.As(err, &ie) {
@@ -71,6 +73,15 @@ func initContainer(s *Spec, sock *os.File) error {
 		return fmt.Errorf("make mounts private: %w", err)
 	}
 	root := s.Rootfs
+	if s.rootfsTree != nil {
+		// Prestarted: rpod mounted the rootfs after this namespace was
+		// cloned, and sent a clone of that mount.
+		err := unix.MoveMount(int(s.rootfsTree.Fd()), "", unix.AT_FDCWD, root, unix.MOVE_MOUNT_F_EMPTY_PATH)
+		s.rootfsTree.Close()
+		if err != nil {
+			return fmt.Errorf("attach rootfs: %w", err)
+		}
+	}
 	if err := unix.Mount(root, root, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return fmt.Errorf("bind rootfs: %w", err)
 	}

@@ -33,6 +33,9 @@ type Process struct {
 	master *os.File
 	sigs   chan os.Signal
 	net    io.Closer // the container's network, torn down when it exits
+	locked bool      // the forking thread is locked (Pdeathsig) until the child is reaped
+	// unlockCh: the forking thread is another goroutine's, which unlocks it once this is closed.
+	unlockCh chan struct{}
 	// netDone is closed once the network is torn down: Wait starts that
 	// and returns, since gVisor's stack takes some 20 ms to destroy.
 	netDone chan struct{}
@@ -60,10 +63,7 @@ const cloneFlags = unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWUTS | un
 // has been exec'd, or with the init step's error (an *ExitError carrying
 // podman's code when the command could not be run).
 func Start(spec *Spec, stdio Stdio, hooks Hooks) (*Process, error) {
-	// Its own session: the terminal's ^C reaches rpod, which forwards it
-	// once, as podman's sig-proxy does. Pdeathsig: a container never
-	// outlives the rpod that runs it in the foreground.
-	attr := &syscall.SysProcAttr{Cloneflags: namespaceFlags(spec), Setsid: true, Pdeathsig: unix.SIGKILL}
+	attr := startAttr(spec) // prestart.go
 	if err := userNamespace(spec, attr); err != nil {
 		return nil, err
 	}
@@ -75,11 +75,48 @@ func Start(spec *Spec, stdio Stdio, hooks Hooks) (*Process, error) {
 // returns once the step has exec'd the command, or with the error the step
 // sent back.
 func startChild(arg, what string, env []string, attr *syscall.SysProcAttr, spec *Spec, stdio Stdio, hooks Hooks) (*Process, error) {
+	c, err := spawnChild(arg, what, env, attr, spec.Terminal, stdio)
+	if err != nil {
+		return nil, err
+	}
+	return c.finish(spec, -1, hooks)
+}
+
+// spawned is a child step started and waiting for its spec on the socket.
+type spawned struct {
+	cmd    *exec.Cmd
+	parent *os.File // the socket's end in rpod
+	what   string
+	locked bool // this thread is locked for the child's Pdeathsig
+	// unlockCh, when not nil, is closed to have the goroutine that
+	// spawned the child (Prestart's) unlock its thread.
+	unlockCh chan struct{}
+	// sigs catches the signals rpod forwards once the command runs;
+	// sigsReady is closed once it does (catchSignals).
+	sigs      chan os.Signal
+	sigsReady chan struct{}
+}
+
+// catchSignals starts catching every signal in the background: the
+// runtime sets each one up in turn with its signal thread, some 2 ms that a
+// prestarted init step spends while rpod works on the store.
+func (c *spawned) catchSignals() {
+	c.sigs = make(chan os.Signal, 32)
+	c.sigsReady = make(chan struct{})
+	go func() {
+		signal.Notify(c.sigs)
+		close(c.sigsReady)
+	}()
+}
+
+// spawnChild starts a child step, which waits for its spec; the memfd it
+// ran from is closed once it has exec'd.
+func spawnChild(arg, what string, env []string, attr *syscall.SysProcAttr, terminal bool, stdio Stdio) (*spawned, error) {
 	exe, embedded, done, err := childExe(arg) // initexe.go
 	if err != nil {
 		return nil, err
 	}
-	p, err := startChildExe(exe, arg, what, env, attr, spec, stdio, hooks)
+	c, err := spawnChildExe(exe, arg, what, env, attr, terminal, stdio)
 	done()
 	var se *startError
 	if embedded && errors.As(err, &se) {
@@ -89,9 +126,9 @@ func startChild(arg, what string, env []string, attr *syscall.SysProcAttr, spec 
 			return nil, err
 		}
 		defer done()
-		return startChildExe(exe, arg, what, env, attr, spec, stdio, hooks)
+		return spawnChildExe(exe, arg, what, env, attr, terminal, stdio)
 	}
-	return p, err
+	return c, err
 }
 
 // startError is a child step that could not be started at all.
@@ -100,71 +137,98 @@ type startError struct{ err error }
 func (e *startError) Error() string { return e.err.Error() }
 func (e *startError) Unwrap() error { return e.err }
 
-func startChildExe(exe, arg, what string, env []string, attr *syscall.SysProcAttr, spec *Spec, stdio Stdio, hooks Hooks) (*Process, error) {
+func spawnChildExe(exe, arg, what string, env []string, attr *syscall.SysProcAttr, terminal bool, stdio Stdio) (*spawned, error) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("sync socket: %w", err)
 	}
 	parent := os.NewFile(uintptr(fds[0]), "sync-parent")
 	child := os.NewFile(uintptr(fds[1]), "sync-child")
-	defer parent.Close()
 
 	cmd := exec.Command(exe, arg)
 	cmd.Args[0] = "rpod-" + strings.TrimPrefix(arg, "__rpod_") // rpod-init, rpod-exec in ps
 	cmd.Env = append([]string{}, env...)
 	cmd.ExtraFiles = []*os.File{child}
 	cmd.Dir = "/"
-	if !spec.Terminal {
+	if !terminal {
 		if stdio.In != nil {
 			cmd.Stdin = stdio.In
 		}
 		cmd.Stdout, cmd.Stderr = stdio.Out, stdio.Err
 	}
 	cmd.SysProcAttr = attr
-	// Catch signals before the child exists: one sent as soon as it runs
-	// must reach it, not kill rpod.
-	sigs := make(chan os.Signal, 32)
-	signal.Notify(sigs)
-	if attr.Pdeathsig != 0 {
+	locked := attr.Pdeathsig != 0
+	if locked {
 		// Pdeathsig follows the thread that forked, so keep to one.
 		goruntime.LockOSThread()
 	}
 	err = cmd.Start()
 	child.Close()
 	if err != nil {
-		signal.Stop(sigs)
-		if attr.Pdeathsig != 0 {
+		parent.Close()
+		if locked {
 			goruntime.UnlockOSThread()
 		}
 		return nil, &startError{fmt.Errorf("start %s: %w", what, err)}
 	}
-	p := &Process{cmd: cmd, sigs: sigs}
+	return &spawned{cmd: cmd, parent: parent, what: what, locked: locked}, nil
+}
+
+// finish joins the waiting child to its cgroup and network, sends it spec
+// (and tree, a mount for it, unless -1) and returns once it has exec'd the
+// command, or with its error.
+func (c *spawned) finish(spec *Spec, tree int, hooks Hooks) (*Process, error) {
+	defer c.parent.Close()
+	// Caught before the command runs: a signal sent as soon as it does
+	// must reach it, not kill rpod. Until then one killed rpod, and the
+	// child with it (Pdeathsig); one caught since catchSignals is
+	// forwarded once the command runs.
+	if c.sigs == nil {
+		c.sigs = make(chan os.Signal, 32)
+		signal.Notify(c.sigs)
+	} else {
+		<-c.sigsReady
+	}
+	p := &Process{cmd: c.cmd, sigs: c.sigs, locked: c.locked, unlockCh: c.unlockCh}
 	if hooks.Cgroup != nil {
 		// The child waits for its spec: it is in the leaf before its command runs.
-		if err := joinCgroup(hooks.Cgroup, cmd.Process.Pid); err != nil {
+		if err := joinCgroup(hooks.Cgroup, c.cmd.Process.Pid); err != nil {
 			p.kill()
 			return nil, err
 		}
 	}
+	var err error
 	if hooks.Network != nil {
 		// The child waits for its spec: the network is there before its command runs.
-		if p.net, err = hooks.Network(cmd.Process.Pid); err != nil {
+		if p.net, err = hooks.Network(c.cmd.Process.Pid); err != nil {
 			p.kill()
 			return nil, err
 		}
 	}
 	// A child that fails before it reads the spec has already put its
 	// reason on the socket: that says more than the failed write.
-	encErr := json.NewEncoder(parent).Encode(spec)
-	if err := p.readSync(parent); err != nil {
+	encErr := sendSpec(c.parent, spec, tree) // specsock.go
+	if err := p.readSync(c.parent); err != nil {
 		p.kill()
 		return nil, err
 	}
 	if encErr != nil {
 		p.kill()
-		return nil, fmt.Errorf("send spec to %s: %w", what, encErr)
+		return nil, fmt.Errorf("send spec to %s: %w", c.what, encErr)
 	}
 	return p, nil
+}
+
+// abort kills a child that will not be given its spec.
+func (c *spawned) abort() {
+	if c.sigs != nil {
+		<-c.sigsReady
+		signal.Stop(c.sigs)
+	}
+	c.cmd.Process.Kill()
+	c.cmd.Wait()
+	c.parent.Close()
+	(&Process{locked: c.locked, unlockCh: c.unlockCh}).unlock()
 }
 
 func (p *Process) kill() {
@@ -175,7 +239,20 @@ func (p *Process) kill() {
 	if p.master != nil {
 		p.master.Close()
 	}
-	goruntime.UnlockOSThread()
+	p.unlock()
+}
+
+// unlock ends the thread lock spawnChild took for the child's Pdeathsig.
+func (p *Process) unlock() {
+	if !p.locked {
+		return
+	}
+	p.locked = false
+	if p.unlockCh != nil {
+		close(p.unlockCh)
+	} else {
+		goruntime.UnlockOSThread()
+	}
 }
 
 func (p *Process) closeNet() {
@@ -243,7 +320,7 @@ func (p *Process) readSync(sock *os.File) error {
 // Wait attaches the terminal when there is one, forwards signals, waits for
 // the command and returns its exit code (128+N when killed by signal N).
 func (p *Process) Wait(stdio Stdio) (int, error) {
-	defer goruntime.UnlockOSThread()
+	defer p.unlock()
 	sigs := p.sigs
 	defer signal.Stop(sigs)
 	var copies sync.WaitGroup

@@ -8,6 +8,8 @@
 // that uses the rest of rpod lacks it.
 package runtime
 
+import "os"
+
 // Spec is what the init step needs to turn a fresh set of namespaces into
 // the container and exec its command. The parent sends it over the sync socket.
 type Spec struct {
@@ -64,6 +66,8 @@ type Spec struct {
 	// the container's directory, where they are written at each start.
 	EtcFiles []string `json:"etcFiles,omitempty"`
 	EtcDir   string   `json:"etcDir,omitempty"`
+	// rootfsTree is the rootfs mount a prestarted init step was sent (specsock.go).
+	rootfsTree *os.File
 }
 
 // Exit codes that podman gives for failures before the command runs.

@@ -26,7 +26,7 @@ func parseJSONArray(s string) ([]string, error) {
 }
 
 func init() {
-	register(newRunCmd, newInfoCmd, newVersionCmd, newUnshareCmd, newSystemCmd, newRmCmd)
+	register(lazy("run", newRunCmd), newInfoCmd, newVersionCmd, newUnshareCmd, newSystemCmd, newRmCmd)
 	registerContainer(newRmCmd)
 }
 
@@ -185,7 +185,7 @@ func newRmCmd() *cobra.Command {
 	fl.BoolVarP(&force, "force", "f", false, "stop and remove running containers too")
 	fl.BoolVarP(&all, "all", "a", false, "remove all containers")
 	fl.BoolVarP(&ignore, "ignore", "i", false, "ignore containers that do not exist")
-	fl.StringArrayVar(&cidfiles, "cidfile", nil, "remove the container whose id is in this file (--cidfile of run and create)")
+	stringArrayVar(fl, &cidfiles, "cidfile", "", "remove the container whose id is in this file (--cidfile of run and create)")
 	fl.BoolVarP(&volumes, "volumes", "v", false, "remove the container's anonymous volumes too")
 	fl.UintVarP(&timeout, "time", "t", 10, "with -f, seconds to wait for the stop signal before killing")
 	return cmd

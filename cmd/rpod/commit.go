@@ -45,7 +45,7 @@ func newCommitCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVarP(&o.Changes, "change", "c", nil, "apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV, WORKDIR, USER, EXPOSE, LABEL, VOLUME, STOPSIGNAL) to the image's config")
+	stringArrayVar(f, &o.Changes, "change", "c", "apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV, WORKDIR, USER, EXPOSE, LABEL, VOLUME, STOPSIGNAL) to the image's config")
 	f.StringVarP(&o.Message, "message", "m", "", "commit message, kept in the image's history")
 	f.StringVarP(&o.Author, "author", "a", "", "author of the image")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print only the image id (rpod never prints more)")

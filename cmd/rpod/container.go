@@ -41,9 +41,7 @@ func openContainer(name string) (*runtime.Container, error) {
 
 func newContainerCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "container", Short: "Manage containers"}
-	for _, c := range containerCommands {
-		cmd.AddCommand(c())
-	}
+	addLazy(cmd, containerCommands) // lazy.go
 	return cmd
 }
 

@@ -94,10 +94,10 @@ func newGenerateCmd() *cobra.Command {
 	fl.UintVar(&restartSec, "restart-sec", 0, "seconds systemd waits before a restart (RestartSec=)")
 	fl.UintVarP(&stopTimeout, "stop-timeout", "t", 0, "seconds rpod stop waits before killing (default: the container's --stop-timeout, else 10)")
 	fl.UintVar(&startTimeout, "start-timeout", 0, "seconds systemd waits for the start (TimeoutStartSec=)")
-	fl.StringArrayVar(&o.Wants, "wants", nil, "add Wants= on a unit")
-	fl.StringArrayVar(&o.After, "after", nil, "add After= on a unit")
-	fl.StringArrayVar(&o.Requires, "requires", nil, "add Requires= on a unit")
-	fl.StringArrayVarP(&o.Env, "env", "e", nil, "add an Environment= line: K=V")
+	stringArrayVar(fl, &o.Wants, "wants", "", "add Wants= on a unit")
+	stringArrayVar(fl, &o.After, "after", "", "add After= on a unit")
+	stringArrayVar(fl, &o.Requires, "requires", "", "add Requires= on a unit")
+	stringArrayVar(fl, &o.Env, "env", "e", "add an Environment= line: K=V")
 	gen.AddCommand(sd)
 	return gen
 }

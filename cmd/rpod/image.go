@@ -12,8 +12,6 @@ func registerImage(c ...func() *cobra.Command) { imageCommands = append(imageCom
 
 func newImageCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "image", Short: "Manage images"}
-	for _, c := range imageCommands {
-		cmd.AddCommand(c())
-	}
+	addLazy(cmd, imageCommands) // lazy.go
 	return cmd
 }

@@ -53,7 +53,7 @@ func newImagesCmd() *cobra.Command {
 	fl.BoolVar(&f.digests, "digests", false, "show image digests")
 	fl.BoolVar(&f.noTrunc, "no-trunc", false, "do not truncate output")
 	fl.BoolVarP(&f.noHeading, "noheading", "n", false, "do not print the column headings")
-	fl.StringArrayVarP(&f.filters, "filter", "f", nil, "filter output: dangling=, reference=, before=, since=, label=, id=, containers=")
+	stringArrayVar(fl, &f.filters, "filter", "f", "filter output: dangling=, reference=, before=, since=, label=, id=, containers=")
 	fl.StringVar(&f.format, "format", "", "json, or a Go template such as \"table {{.ID}}\\t{{.Size}}\"")
 	fl.StringVar(&f.sort, "sort", "created", "sort by created, id, repository, size or tag")
 	return cmd

@@ -42,7 +42,7 @@ func newImportCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVarP(&changes, "change", "c", nil, `apply a Dockerfile instruction to the image: "CMD /bin/sh", "ENV A=B", "WORKDIR /x", "USER 1000", ENTRYPOINT, EXPOSE, LABEL, VOLUME, STOPSIGNAL`)
+	stringArrayVar(f, &changes, "change", "c", `apply a Dockerfile instruction to the image: "CMD /bin/sh", "ENV A=B", "WORKDIR /x", "USER 1000", ENTRYPOINT, EXPOSE, LABEL, VOLUME, STOPSIGNAL`)
 	f.StringVarP(&message, "message", "m", "", "commit message for the imported layer")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print no progress")
 	return cmd

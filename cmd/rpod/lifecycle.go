@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register(newCreateCmd, newStartCmd, newStopCmd, newKillCmd, newWaitCmd, newLogsCmd)
+	register(lazy("create", newCreateCmd), newStartCmd, newStopCmd, newKillCmd, newWaitCmd, newLogsCmd)
 }
 
 func newCreateCmd() *cobra.Command {
@@ -24,7 +24,7 @@ func newCreateCmd() *cobra.Command {
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.entrypointSet = cmd.Flags().Changed("entrypoint")
-			c, err := createContainer(cmd, &f, args[0], args[1:])
+			c, _, err := createContainer(cmd, &f, args[0], args[1:], false)
 			if err != nil {
 				return err
 			}
@@ -82,7 +82,7 @@ func newStartCmd() *cobra.Command {
 				if c.Running() {
 					return fmt.Errorf("container %s is already running", c.Name)
 				}
-				code, err := startAndWait(c, &runFlags{interactive: c.Stdin})
+				code, err := startAndWait(c, &runFlags{interactive: c.Stdin}, nil)
 				if err != nil {
 					return err
 				}
@@ -101,7 +101,7 @@ func newStartCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&attach, "attach", "a", false, "run in the foreground with the container's output")
 	cmd.Flags().BoolVar(&all, "all", false, "start all containers (that --filter selects)")
-	cmd.Flags().StringArrayVarP(&filters, "filter", "f", nil, "with --all, only the containers that pass: the keys of ps --filter, e.g. restart-policy=always")
+	stringArrayVar(cmd.Flags(), &filters, "filter", "f", "with --all, only the containers that pass: the keys of ps --filter, e.g. restart-policy=always")
 	return cmd
 }
 
@@ -133,9 +133,9 @@ func newStopCmd() *cobra.Command {
 	}
 	cmd.Flags().UintVarP(&timeout, "time", "t", 10, "seconds to wait before killing the container (default: the container's --stop-timeout, else 10)")
 	cmd.Flags().BoolVarP(&ignore, "ignore", "i", false, "ignore containers that do not exist, and a missing --cidfile")
-	cmd.Flags().StringArrayVar(&cidfiles, "cidfile", nil, "stop the container whose id is in this file (--cidfile of run and create)")
+	stringArrayVar(cmd.Flags(), &cidfiles, "cidfile", "", "stop the container whose id is in this file (--cidfile of run and create)")
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "stop all running containers (that --filter selects)")
-	cmd.Flags().StringArrayVarP(&filters, "filter", "f", nil, "with --all, only the containers that pass: the keys of ps --filter, e.g. restart-policy=always")
+	stringArrayVar(cmd.Flags(), &filters, "filter", "f", "with --all, only the containers that pass: the keys of ps --filter, e.g. restart-policy=always")
 	return cmd
 }
 

@@ -56,8 +56,10 @@ func main() {
 }
 
 func run(args []string) int {
+	startupGC()      // gc.go
 	quietLibraries() // logging.go
 	cobra.OnInitialize(libraryLogging)
+	invoked = commandWord(args) // lazy.go
 	root := newRootCmd()
 	root.SetArgs(args)
 	err := root.Execute()
@@ -104,7 +106,7 @@ func newRootCmd() *cobra.Command {
 	pf.StringVar(&g.root, "root", "", "path to the graph root directory (default: rpod's own store)")
 	pf.StringVar(&g.runroot, "runroot", "", "path to the run root directory")
 	pf.StringVar(&g.driver, "storage-driver", "", "storage driver: overlay or vfs (default: probed)")
-	pf.StringArrayVar(&g.storageOpts, "storage-opt", nil, "storage driver option")
+	stringArrayVar(pf, &g.storageOpts, "storage-opt", "", "storage driver option")
 	pf.StringVar(&g.logLevel, "log-level", "warn", "debug also prints the storage and image libraries' log; other levels are accepted for podman compatibility")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: runtime.ExitRpodError, msg: fmt.Sprintf("%v: see rpod %s --help", err, strings.TrimPrefix(c.CommandPath(), "rpod "))}

@@ -52,7 +52,7 @@ func newPsCmd() *cobra.Command {
 	fl.BoolVar(&f.noTrunc, "no-trunc", false, "do not truncate ids and commands")
 	fl.BoolVar(&f.noHeading, "noheading", false, "do not print the column headings")
 	fl.BoolVarP(&f.size, "size", "s", false, "show the size of each container's writable layer")
-	fl.StringArrayVarP(&f.filters, "filter", "f", nil, "filter output: status=, name=, id=, ancestor=, exited=, label=, restart-policy=")
+	stringArrayVar(fl, &f.filters, "filter", "f", "filter output: status=, name=, id=, ancestor=, exited=, label=, restart-policy=")
 	fl.StringVar(&f.format, "format", "", "json, or a Go template such as \"table {{.ID}}\\t{{.Names}}\"")
 	fl.StringVar(&f.sort, "sort", "created", "sort by command, created, id, image, names, runningfor, size or status")
 	return cmd

@@ -70,21 +70,21 @@ func addContainerFlags(cmd *cobra.Command, f *runFlags) {
 	fl.BoolVar(&f.rm, "rm", false, "remove the container when it exits")
 	fl.BoolVarP(&f.interactive, "interactive", "i", false, "keep STDIN open")
 	fl.BoolVarP(&f.tty, "tty", "t", false, "allocate a pseudo-TTY")
-	fl.StringArrayVarP(&f.env, "env", "e", nil, "set environment variables (K=V, or K to copy it from rpod's environment)")
+	stringArrayVar(fl, &f.env, "env", "e", "set environment variables (K=V, or K to copy it from rpod's environment)")
 	fl.StringVarP(&f.workdir, "workdir", "w", "", "working directory inside the container")
 	fl.StringVarP(&f.user, "user", "u", "", "user to run as: NAME|UID[:GROUP|GID]")
 	fl.StringVar(&f.entrypoint, "entrypoint", "", "override the image's ENTRYPOINT (a command, or a JSON array)")
 	fl.StringVar(&f.hostname, "hostname", "", "container host name (default: the short container id)")
 	fl.StringVar(&f.name, "name", "", "name the container")
-	fl.StringArrayVarP(&f.volumes, "volume", "v", nil, "bind mount a host path or a named volume: SRC:DST[:ro|rw|z|Z|U]")
-	fl.StringArrayVar(&f.mounts, "mount", nil, "attach a mount: type=bind|volume|tmpfs,source=,destination=[,ro][,tmpfs-size=][,tmpfs-mode=]")
-	fl.StringArrayVar(&f.tmpfs, "tmpfs", nil, "mount a tmpfs: /DST[:OPTIONS]")
+	stringArrayVar(fl, &f.volumes, "volume", "v", "bind mount a host path or a named volume: SRC:DST[:ro|rw|z|Z|U]")
+	stringArrayVar(fl, &f.mounts, "mount", "", "attach a mount: type=bind|volume|tmpfs,source=,destination=[,ro][,tmpfs-size=][,tmpfs-mode=]")
+	stringArrayVar(fl, &f.tmpfs, "tmpfs", "", "mount a tmpfs: /DST[:OPTIONS]")
 	fl.BoolVar(&f.readOnly, "read-only", false, "mount the container's root filesystem read-only")
 	fl.BoolVar(&f.readOnlyTmpfs, "read-only-tmpfs", true, "with --read-only, mount writable tmpfs on /tmp, /run and /var/tmp")
-	fl.StringArrayVar(&f.envFiles, "env-file", nil, "read environment variables from a file of K=V lines")
-	fl.StringArrayVarP(&f.labels, "label", "l", nil, "set a label on the container: K=V")
-	fl.StringArrayVar(&f.labelFiles, "label-file", nil, "read labels from a file of K=V lines")
-	fl.StringArrayVar(&f.annotations, "annotation", nil, "add an annotation to the container: K=V")
+	stringArrayVar(fl, &f.envFiles, "env-file", "", "read environment variables from a file of K=V lines")
+	stringArrayVar(fl, &f.labels, "label", "l", "set a label on the container: K=V")
+	stringArrayVar(fl, &f.labelFiles, "label-file", "", "read labels from a file of K=V lines")
+	stringArrayVar(fl, &f.annotations, "annotation", "", "add an annotation to the container: K=V")
 	fl.StringVar(&f.stopSignal, "stop-signal", "", "signal rpod stop sends first (default: the image's, else TERM)")
 	fl.StringVar(&f.pull, "pull", "missing", "pull the image: always, missing, never or newer")
 	fl.BoolVar(&f.replace, "replace", false, "remove a container of the same --name first")
@@ -367,44 +367,58 @@ func setEnv(env []string, kv string) []string {
 }
 
 // createContainer makes the container run and create describe.
-func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []string) (*runtime.Container, error) {
+// createContainer creates the container the flags describe; with prestart,
+// it also starts the init step for it once the image is found (the
+// returned Prestarted, nil when it could not: runContainer starts it then).
+func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []string, prestart bool) (_ *runtime.Container, _ *runtime.Prestarted, err error) {
 	// Bad flags are told before a pull that could take minutes; in the
 	// user namespace, which some of them (--userns) read.
 	if err := enter(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	fspec, err := flagSpec(f, args)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := f.applyLifecycle(&runtime.Config{}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := f.applyCgroups(&runtime.Config{}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, err := parseLogFlags(f.logDriver, f.logOpts); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := f.applyHealth(&runtime.Config{}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := f.checkUnitFlags(f.replace); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if ncfg, err := f.networkConfig(image.Config{}); err != nil {
-		return nil, err
+		return nil, nil, err
 	} else if err := f.applyPorts(ncfg, image.Config{}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	img, err := findImage(cmd, imageName, f.pull)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	var started *runtime.Prestarted
+	if prestart {
+		// Its namespaces and start overlap the store's work below. Not
+		// pre itself: an error's return sets that to nil before this runs.
+		started = runtime.Prestart(&fspec, runStdio(f)) // runtime/prestart.go
+		defer func() {
+			if err != nil {
+				started.Abort()
+			}
+		}()
 	}
 	stopSignal := ""
 	if f.stopSignal != "" {
 		if _, err := runtime.ParseSignal(f.stopSignal); err != nil {
-			return nil, fmt.Errorf("--stop-signal: %w", err)
+			return nil, nil, fmt.Errorf("--stop-signal: %w", err)
 		}
 		stopSignal = f.stopSignal
 	}
@@ -414,73 +428,73 @@ func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []s
 	if f.replace && f.name != "" {
 		if old, err := runtime.Load(g.store, f.name); err == nil {
 			if err := old.Remove(true); err != nil {
-				return nil, fmt.Errorf("--replace: %w", err)
+				return nil, nil, fmt.Errorf("--replace: %w", err)
 			}
 		}
 	}
 	ic, err := image.ReadConfig(cmd.Context(), g.store, img)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	spec, err := withImage(fspec, f, ic, args)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ncfg, err := f.networkConfig(ic)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := f.applyPorts(ncfg, ic); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	uc, err := userConfig(f)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	uc.Entrypoint, uc.Command, _ = splitCommand(f, ic, args)
 	if uc.Volumes, err = resolveMounts(spec.Mounts); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cfg := runtime.Config{Name: f.name, Image: imageName, ImageID: img.ID, Spec: spec,
 		Stdin: f.interactive, AutoRemove: f.rm, StopSignal: cmp.Or(stopSignal, ic.StopSignal), UserConfig: uc}
 	for _, apply := range []func(*runtime.Config) error{f.applyLifecycle, f.applyLog, f.applyCgroups, f.applyHealth} {
 		if err := apply(&cfg); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if err := f.applyUnit(&cfg); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := f.applyImageHealth(ic, &cfg); err != nil { // runhealth.go
-		return nil, err
+		return nil, nil, err
 	}
 	c, err := runtime.Create(g.store, cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := writeCIDFile(f.cidfile, c); err != nil {
 		c.Remove(true)
-		return nil, err
+		return nil, nil, err
 	}
 	if err := storeNetwork(c, ncfg); err != nil {
 		c.Remove(true)
-		return nil, err
+		return nil, nil, err
 	}
 	if err := prepareVolumes(c); err != nil {
 		c.Remove(true)
-		return nil, err
+		return nil, nil, err
 	}
 	// Only now may it start: killed before, it is refused (runtime/creating.go).
 	if err := c.FinishCreate(); err != nil {
 		c.Remove(true)
-		return nil, err
+		return nil, nil, err
 	}
 	warnNoCgroup(f, cmd.Flags())
-	return c, nil
+	return c, started, nil
 }
 
 func runContainer(cmd *cobra.Command, f *runFlags, imageName string, args []string) error {
-	c, err := createContainer(cmd, f, imageName, args)
+	c, pre, err := createContainer(cmd, f, imageName, args, !f.detach)
 	if err != nil {
 		return err
 	}
@@ -491,7 +505,7 @@ func runContainer(cmd *cobra.Command, f *runFlags, imageName string, args []stri
 		fmt.Println(c.ID)
 		return nil
 	}
-	code, err := startAndWait(c, f)
+	code, err := startAndWait(c, f, pre)
 	if f.rm {
 		rerr := c.Remove(true)
 		if rerr == nil {
@@ -510,7 +524,23 @@ func runContainer(cmd *cobra.Command, f *runFlags, imageName string, args []stri
 	return nil
 }
 
-func startAndWait(c *runtime.Container, f *runFlags) (int, error) {
+// startAndWait runs the container in the foreground, with the init step
+// pre started, if not nil, and returns its exit code.
+// runStdio are the streams a foreground container gets: rpod's own.
+func runStdio(f *runFlags) runtime.Stdio {
+	stdio := runtime.Stdio{Out: os.Stdout, Err: os.Stderr}
+	if f.interactive {
+		stdio.In = os.Stdin
+	}
+	return stdio
+}
+
+func startAndWait(c *runtime.Container, f *runFlags, pre *runtime.Prestarted) (_ int, err error) {
+	defer func() {
+		if err != nil {
+			pre.Abort() // unless used
+		}
+	}()
 	// Owned before mounted: killed before the run is recorded, this rpod
 	// leaves a record the next command's reaper gives the mount back by.
 	rootfs, release, err := c.MountToRun()
@@ -527,10 +557,7 @@ func startAndWait(c *runtime.Container, f *runFlags) (int, error) {
 	if err != nil {
 		return runtime.ExitRpodError, err
 	}
-	stdio := runtime.Stdio{Out: os.Stdout, Err: os.Stderr}
-	if f.interactive {
-		stdio.In = os.Stdin
-	}
+	stdio := runStdio(f)
 	started := time.Now()
 	// This process is the container's monitor: the cgroup is made for it.
 	cg, err := c.CreateCgroup()
@@ -540,7 +567,7 @@ func startAndWait(c *runtime.Container, f *runFlags) (int, error) {
 	}
 	defer runtime.RemoveCgroup(cg)
 	hooks.Cgroup = cg
-	p, err := runtime.Start(&spec, stdio, hooks)
+	p, err := runtime.StartPrestarted(pre, &spec, stdio, hooks)
 	if err != nil {
 		code := runtime.ErrorCode(err)
 		c.SetState(runtime.State{Status: "exited", ExitCode: code, StartedAt: started, FinishedAt: time.Now()})

@@ -18,7 +18,7 @@ type identityFlags struct {
 
 func (f *identityFlags) add(fl *pflag.FlagSet) {
 	fl.StringVar(&f.usernsMode, "userns", "", "user namespace: host (default), keep-id[:uid=UID,gid=GID] or nomap")
-	fl.StringArrayVar(&f.groupAdd, "group-add", nil, "add a supplementary group: a name in the container's /etc/group, or a GID")
+	stringArrayVar(fl, &f.groupAdd, "group-add", "", "add a supplementary group: a name in the container's /etc/group, or a GID")
 	fl.BoolVar(&f.initProc, "init", false, "run an init (catatonit) as pid 1 that forwards signals and reaps zombies")
 	fl.StringVar(&f.initPath, "init-path", "", "the init binary for --init (default: catatonit or tini-static from the host)")
 }

@@ -22,10 +22,10 @@ type limitFlags struct {
 }
 
 func (f *limitFlags) add(fl *pflag.FlagSet) {
-	fl.StringArrayVar(&f.ulimits, "ulimit", nil, "set a resource limit: NAME=SOFT[:HARD] (nofile, nproc, core...; -1 is unlimited), or host to keep rpod's own")
+	stringArrayVar(fl, &f.ulimits, "ulimit", "", "set a resource limit: NAME=SOFT[:HARD] (nofile, nproc, core...; -1 is unlimited), or host to keep rpod's own")
 	fl.StringVar(&f.shmSize, "shm-size", "", "size of /dev/shm: a number with an optional unit b, k, m or g (default 64m)")
-	fl.StringArrayVar(&f.sysctls, "sysctl", nil, "set a namespaced kernel parameter: NAME=VALUE (net.*, fs.mqueue.*, kernel.shm*, kernel.msg*, kernel.sem)")
-	fl.StringArrayVar(&f.devices, "device", nil, "bind a host device into the container: HOST[:CONTAINER][:PERMISSIONS]")
+	stringArrayVar(fl, &f.sysctls, "sysctl", "", "set a namespaced kernel parameter: NAME=VALUE (net.*, fs.mqueue.*, kernel.shm*, kernel.msg*, kernel.sem)")
+	stringArrayVar(fl, &f.devices, "device", "", "bind a host device into the container: HOST[:CONTAINER][:PERMISSIONS]")
 	fl.StringVar(&f.pid, "pid", "", "pid namespace: private (default) or host")
 	fl.StringVar(&f.ipc, "ipc", "", "IPC namespace: private (default) or host")
 	fl.StringVar(&f.uts, "uts", "", "UTS namespace: private (default) or host")

@@ -24,7 +24,7 @@ type logFlags struct {
 
 func (f *logFlags) add(fl *pflag.FlagSet) {
 	fl.StringVar(&f.logDriver, "log-driver", "", "where the container's output goes: k8s-file (alias json-file), journald or none (default: journald inside a systemd unit, else k8s-file)")
-	fl.StringArrayVar(&f.logOpts, "log-opt", nil, "logging option: max-size=SIZE (rotate past SIZE, e.g. 10mb; -1: no limit), path=FILE, tag=TAG (journald's CONTAINER_TAG)")
+	stringArrayVar(fl, &f.logOpts, "log-opt", "", "logging option: max-size=SIZE (rotate past SIZE, e.g. 10mb; -1: no limit), path=FILE, tag=TAG (journald's CONTAINER_TAG)")
 }
 
 // applyLog records the log options in the container's config.

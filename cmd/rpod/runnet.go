@@ -30,10 +30,10 @@ type netFlags struct {
 func (f *netFlags) add(fl *pflag.FlagSet) {
 	fl.StringVar(&f.network, "network", "", "network mode: slirp4netns[:OPTIONS], pasta[:OPTIONS], embedded[:allow_host_loopback=true], none, host, container:NAME or ns:PATH (default: embedded, rpod's own user-mode stack)")
 	fl.StringVar(&f.network, "net", "", "alias of --network")
-	fl.StringSliceVar(&f.dns, "dns", nil, "DNS server of the container's /etc/resolv.conf (none: no resolv.conf)")
-	fl.StringSliceVar(&f.dnsSearch, "dns-search", nil, "DNS search domain of the container (.: none)")
-	fl.StringSliceVar(&f.dnsOptions, "dns-option", nil, "DNS option of the container's /etc/resolv.conf")
-	fl.StringArrayVar(&f.addHosts, "add-host", nil, "add HOST:IP to the container's /etc/hosts")
+	stringSliceVar(fl, &f.dns, "dns", "", "DNS server of the container's /etc/resolv.conf (none: no resolv.conf)")
+	stringSliceVar(fl, &f.dnsSearch, "dns-search", "", "DNS search domain of the container (.: none)")
+	stringSliceVar(fl, &f.dnsOptions, "dns-option", "", "DNS option of the container's /etc/resolv.conf")
+	stringArrayVar(fl, &f.addHosts, "add-host", "", "add HOST:IP to the container's /etc/hosts")
 	fl.BoolVar(&f.noHosts, "no-hosts", false, "leave the image's /etc/hosts alone")
 }
 

@@ -18,7 +18,7 @@ type portFlags struct {
 }
 
 func (f *portFlags) add(fl *pflag.FlagSet) {
-	fl.StringArrayVarP(&f.publish, "publish", "p", nil,
+	stringArrayVar(fl, &f.publish, "publish", "p",
 		"publish a container's port, or range, to the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp] (no host port: a random one)")
 	fl.BoolVarP(&f.publishAll, "publish-all", "P", false, "publish the image's EXPOSE ports to random host ports")
 }

@@ -24,10 +24,10 @@ type securityFlags struct {
 }
 
 func (f *securityFlags) add(fl *pflag.FlagSet) {
-	fl.StringArrayVar(&f.capAdd, "cap-add", nil, "add a capability (NAME, or ALL) to podman's default set")
-	fl.StringArrayVar(&f.capDrop, "cap-drop", nil, "drop a capability (NAME, or ALL) from podman's default set")
+	stringArrayVar(fl, &f.capAdd, "cap-add", "", "add a capability (NAME, or ALL) to podman's default set")
+	stringArrayVar(fl, &f.capDrop, "cap-drop", "", "drop a capability (NAME, or ALL) from podman's default set")
 	fl.BoolVar(&f.privileged, "privileged", false, "every capability of rpod's user namespace, no seccomp filter and no masked paths (still no more than the user has on the host)")
-	fl.StringArrayVar(&f.securityOpts, "security-opt", nil, "no-new-privileges, seccomp=unconfined|PROFILE.json, mask=/p1:/p2, unmask=ALL|/p1:/p2, "+
+	stringArrayVar(fl, &f.securityOpts, "security-opt", "", "no-new-privileges, seccomp=unconfined|PROFILE.json, mask=/p1:/p2, unmask=ALL|/p1:/p2, "+
 		"systempaths=unconfined; label=... and apparmor=unconfined are accepted and ignored (rpod applies no SELinux or AppArmor)")
 }
 

@@ -195,9 +195,9 @@ func newVolumeCreateCmd() *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVarP(&labels, "label", "l", nil, "set a label on the volume: K=V")
+	stringArrayVar(fl, &labels, "label", "l", "set a label on the volume: K=V")
 	fl.StringVarP(&driver, "driver", "d", "local", "volume driver")
-	fl.StringArrayVarP(&opts, "opt", "o", nil, "driver options")
+	stringArrayVar(fl, &opts, "opt", "o", "driver options")
 	fl.BoolVar(&ignore, "ignore", false, "do nothing, without error, when the volume exists")
 	return cmd
 }

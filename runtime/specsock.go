@@ -1,0 +1,76 @@
+package runtime
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// sendSpec writes spec to a child step's socket; tree, when not -1, goes
+// with it: the rootfs mount of a prestarted init step, whose namespace was
+// cloned before rpod mounted it.
+func sendSpec(sock *os.File, spec *Spec, tree int) error {
+	b, err := json.Marshal(spec)
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	if tree < 0 {
+		_, err = sock.Write(b)
+		return err
+	}
+	// The descriptor rides on the first bytes, which the child reads with recvmsg.
+	n, err := unix.SendmsgN(int(sock.Fd()), b, unix.UnixRights(tree), nil, 0)
+	if err != nil || n == len(b) {
+		// Nothing more to write: even an empty write would meet EPIPE
+		// from a child that already ran its command.
+		return err
+	}
+	_, err = sock.Write(b[n:])
+	return err
+}
+
+// recvSpec reads the spec sendSpec wrote, with the mount tree it sent, if
+// any (nil otherwise).
+func recvSpec(sock *os.File, spec *Spec) (*os.File, error) {
+	buf := make([]byte, 64<<10)
+	oob := make([]byte, unix.CmsgSpace(4))
+	var n, oobn int
+	var err error
+	for {
+		n, oobn, _, _, err = unix.Recvmsg(int(sock.Fd()), buf, oob, unix.MSG_CMSG_CLOEXEC)
+		if !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	var tree *os.File
+	if oobn > 0 {
+		msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+		if err != nil || len(msgs) == 0 {
+			return nil, fmt.Errorf("rootfs mount: %v", err)
+		}
+		fds, err := unix.ParseUnixRights(&msgs[0])
+		if err != nil || len(fds) == 0 {
+			return nil, fmt.Errorf("rootfs mount: %v", err)
+		}
+		tree = os.NewFile(uintptr(fds[0]), "rootfs-tree")
+	}
+	if n == 0 {
+		return nil, io.ErrUnexpectedEOF
+	}
+	if err := json.NewDecoder(io.MultiReader(bytes.NewReader(buf[:n]), sock)).Decode(spec); err != nil {
+		if tree != nil {
+			tree.Close()
+		}
+		return nil, err
+	}
+	return tree, nil
+}
