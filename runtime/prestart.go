@@ -25,7 +25,7 @@ type Prestarted struct {
 // namespaces spec already says (its flags' part); nil when the namespaces
 // need the container's record first (a nested user namespace's maps).
 func Prestart(spec *Spec, stdio Stdio) *Prestarted {
-	if spec.UserNS.nested() || spec.NetNS != "" {
+	if !prestartable(spec) {
 		return nil
 	}
 	attr := startAttr(spec)
@@ -38,16 +38,15 @@ func Prestart(spec *Spec, stdio Stdio) *Prestarted {
 			close(p.ready) // Start tries again and says why
 			return
 		}
-		c.catchSignals()
 		p.child = c
-		if !c.locked {
+		if !c.thread.locked {
 			close(p.ready)
 			return
 		}
-		unlock := make(chan struct{})
-		c.unlockCh = unlock
+		release := make(chan struct{})
+		c.thread.release = release
 		close(p.ready)
-		<-unlock
+		<-release
 		goruntime.UnlockOSThread()
 	}()
 	return p
@@ -75,8 +74,7 @@ func (p *Prestarted) Abort() {
 // namespaces and streams are still spec's; otherwise p is dropped and
 // the init step started afresh.
 func StartPrestarted(p *Prestarted, spec *Spec, stdio Stdio, hooks Hooks) (*Process, error) {
-	if p == nil || spec.UserNS.nested() || spec.NetNS != "" ||
-		namespaceFlags(spec) != p.flags || spec.Terminal != p.terminal || stdio != p.stdio {
+	if p == nil || !prestartable(spec) || namespaceFlags(spec) != p.flags || spec.Terminal != p.terminal || stdio != p.stdio {
 		p.Abort()
 		return Start(spec, stdio, hooks)
 	}
@@ -96,11 +94,18 @@ func StartPrestarted(p *Prestarted, spec *Spec, stdio Stdio, hooks Hooks) (*Proc
 	return c.finish(spec, tree, hooks)
 }
 
+// prestartable: the init step of spec can be cloned before the container
+// is created; a nested user namespace's maps come with its record, and
+// --network ns: is left to the usual start.
+func prestartable(spec *Spec) bool { return !spec.UserNS.nested() && spec.NetNS == "" }
+
 // startAttr is how the init step is cloned for spec, but for a nested
 // user namespace (userNamespace).
 func startAttr(spec *Spec) *syscall.SysProcAttr {
 	// Its own session: the terminal's ^C reaches rpod, which forwards it
-	// once, as podman's sig-proxy does. Pdeathsig: a container never
-	// outlives the rpod that runs it in the foreground.
+	// once, as podman's sig-proxy does. Pdeathsig: an init step does not
+	// outlive the rpod that started it (a prestarted one waits for its
+	// spec). It does not reach the command yet: the container survives a
+	// SIGKILL of rpod (issue 9's closing note of 2026-11-23).
 	return &syscall.SysProcAttr{Cloneflags: namespaceFlags(spec), Setsid: true, Pdeathsig: unix.SIGKILL}
 }

@@ -32,10 +32,8 @@ type Process struct {
 	cmd    *exec.Cmd
 	master *os.File
 	sigs   chan os.Signal
-	net    io.Closer // the container's network, torn down when it exits
-	locked bool      // the forking thread is locked (Pdeathsig) until the child is reaped
-	// unlockCh: the forking thread is another goroutine's, which unlocks it once this is closed.
-	unlockCh chan struct{}
+	net    io.Closer  // the container's network, torn down when it exits
+	thread threadLock // held for the child's Pdeathsig until it is reaped
 	// netDone is closed once the network is torn down: Wait starts that
 	// and returns, since gVisor's stack takes some 20 ms to destroy.
 	netDone chan struct{}
@@ -87,19 +85,39 @@ type spawned struct {
 	cmd    *exec.Cmd
 	parent *os.File // the socket's end in rpod
 	what   string
-	locked bool // this thread is locked for the child's Pdeathsig
-	// unlockCh, when not nil, is closed to have the goroutine that
-	// spawned the child (Prestart's) unlock its thread.
-	unlockCh chan struct{}
+	thread threadLock
 	// sigs catches the signals rpod forwards once the command runs;
 	// sigsReady is closed once it does (catchSignals).
 	sigs      chan os.Signal
 	sigsReady chan struct{}
 }
 
+// threadLock is the lock on the thread that forked a child with
+// Pdeathsig, which the signal follows.
+type threadLock struct {
+	locked bool
+	// release, when not nil, is closed to have the goroutine that holds
+	// the lock (Prestart's) unlock its thread; else the holder is the
+	// caller's goroutine.
+	release chan struct{}
+}
+
+// unlock ends the lock, once.
+func (l *threadLock) unlock() {
+	if !l.locked {
+		return
+	}
+	l.locked = false
+	if l.release != nil {
+		close(l.release)
+	} else {
+		goruntime.UnlockOSThread()
+	}
+}
+
 // catchSignals starts catching every signal in the background: the
-// runtime sets each one up in turn with its signal thread, some 2 ms that a
-// prestarted init step spends while rpod works on the store.
+// runtime sets each one up in turn with its signal thread, some 2 ms that
+// overlap the child's start (and a prestarted one's wait for its spec).
 func (c *spawned) catchSignals() {
 	c.sigs = make(chan os.Signal, 32)
 	c.sigsReady = make(chan struct{})
@@ -171,7 +189,9 @@ func spawnChildExe(exe, arg, what string, env []string, attr *syscall.SysProcAtt
 		}
 		return nil, &startError{fmt.Errorf("start %s: %w", what, err)}
 	}
-	return &spawned{cmd: cmd, parent: parent, what: what, locked: locked}, nil
+	c := &spawned{cmd: cmd, parent: parent, what: what, thread: threadLock{locked: locked}}
+	c.catchSignals()
+	return c, nil
 }
 
 // finish joins the waiting child to its cgroup and network, sends it spec
@@ -180,16 +200,10 @@ func spawnChildExe(exe, arg, what string, env []string, attr *syscall.SysProcAtt
 func (c *spawned) finish(spec *Spec, tree int, hooks Hooks) (*Process, error) {
 	defer c.parent.Close()
 	// Caught before the command runs: a signal sent as soon as it does
-	// must reach it, not kill rpod. Until then one killed rpod, and the
-	// child with it (Pdeathsig); one caught since catchSignals is
-	// forwarded once the command runs.
-	if c.sigs == nil {
-		c.sigs = make(chan os.Signal, 32)
-		signal.Notify(c.sigs)
-	} else {
-		<-c.sigsReady
-	}
-	p := &Process{cmd: c.cmd, sigs: c.sigs, locked: c.locked, unlockCh: c.unlockCh}
+	// must reach it, not kill rpod. One caught since the child was
+	// spawned is forwarded once the command runs.
+	<-c.sigsReady
+	p := &Process{cmd: c.cmd, sigs: c.sigs, thread: c.thread}
 	if hooks.Cgroup != nil {
 		// The child waits for its spec: it is in the leaf before its command runs.
 		if err := joinCgroup(hooks.Cgroup, c.cmd.Process.Pid); err != nil {
@@ -221,14 +235,12 @@ func (c *spawned) finish(spec *Spec, tree int, hooks Hooks) (*Process, error) {
 
 // abort kills a child that will not be given its spec.
 func (c *spawned) abort() {
-	if c.sigs != nil {
-		<-c.sigsReady
-		signal.Stop(c.sigs)
-	}
+	<-c.sigsReady
+	signal.Stop(c.sigs)
 	c.cmd.Process.Kill()
 	c.cmd.Wait()
 	c.parent.Close()
-	(&Process{locked: c.locked, unlockCh: c.unlockCh}).unlock()
+	c.thread.unlock()
 }
 
 func (p *Process) kill() {
@@ -239,20 +251,7 @@ func (p *Process) kill() {
 	if p.master != nil {
 		p.master.Close()
 	}
-	p.unlock()
-}
-
-// unlock ends the thread lock spawnChild took for the child's Pdeathsig.
-func (p *Process) unlock() {
-	if !p.locked {
-		return
-	}
-	p.locked = false
-	if p.unlockCh != nil {
-		close(p.unlockCh)
-	} else {
-		goruntime.UnlockOSThread()
-	}
+	p.thread.unlock()
 }
 
 func (p *Process) closeNet() {
@@ -283,12 +282,8 @@ func ErrorCode(err error) int {
 // readSync reads the init step's messages until exec closes the socket.
 func (p *Process) readSync(sock *os.File) error {
 	buf := make([]byte, 64<<10)
-	oob := make([]byte, unix.CmsgSpace(4))
 	for {
-		n, oobn, _, _, err := unix.Recvmsg(int(sock.Fd()), buf, oob, unix.MSG_CMSG_CLOEXEC)
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
+		n, fd, err := recvFD(sock, buf) // specsock.go
 		if err != nil {
 			return fmt.Errorf("read from container init: %w", err)
 		}
@@ -299,17 +294,15 @@ func (p *Process) readSync(sock *os.File) error {
 		if err := json.Unmarshal(buf[:n], &m); err != nil {
 			return fmt.Errorf("container init sent %q: %w", buf[:n], err)
 		}
+		if fd != nil && m.Type != "pty" {
+			fd.Close()
+		}
 		switch m.Type {
 		case "pty":
-			msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
-			if err != nil || len(msgs) == 0 {
-				return fmt.Errorf("receive pty: %v", err)
+			if fd == nil {
+				return errors.New("receive pty: the init step sent none")
 			}
-			fds, err := unix.ParseUnixRights(&msgs[0])
-			if err != nil || len(fds) == 0 {
-				return fmt.Errorf("receive pty: %v", err)
-			}
-			p.master = os.NewFile(uintptr(fds[0]), "pty-master")
+			p.master = fd
 		case "error":
 			p.cmd.Wait()
 			return &ExitError{Code: m.Code, Msg: m.Msg}
@@ -320,7 +313,7 @@ func (p *Process) readSync(sock *os.File) error {
 // Wait attaches the terminal when there is one, forwards signals, waits for
 // the command and returns its exit code (128+N when killed by signal N).
 func (p *Process) Wait(stdio Stdio) (int, error) {
-	defer p.unlock()
+	defer p.thread.unlock()
 	sigs := p.sigs
 	defer signal.Stop(sigs)
 	var copies sync.WaitGroup

@@ -39,29 +39,9 @@ func sendSpec(sock *os.File, spec *Spec, tree int) error {
 // any (nil otherwise).
 func recvSpec(sock *os.File, spec *Spec) (*os.File, error) {
 	buf := make([]byte, 64<<10)
-	oob := make([]byte, unix.CmsgSpace(4))
-	var n, oobn int
-	var err error
-	for {
-		n, oobn, _, _, err = unix.Recvmsg(int(sock.Fd()), buf, oob, unix.MSG_CMSG_CLOEXEC)
-		if !errors.Is(err, unix.EINTR) {
-			break
-		}
-	}
+	n, tree, err := recvFD(sock, buf)
 	if err != nil {
 		return nil, err
-	}
-	var tree *os.File
-	if oobn > 0 {
-		msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
-		if err != nil || len(msgs) == 0 {
-			return nil, fmt.Errorf("rootfs mount: %v", err)
-		}
-		fds, err := unix.ParseUnixRights(&msgs[0])
-		if err != nil || len(fds) == 0 {
-			return nil, fmt.Errorf("rootfs mount: %v", err)
-		}
-		tree = os.NewFile(uintptr(fds[0]), "rootfs-tree")
 	}
 	if n == 0 {
 		return nil, io.ErrUnexpectedEOF
@@ -73,4 +53,29 @@ func recvSpec(sock *os.File, spec *Spec) (*os.File, error) {
 		return nil, err
 	}
 	return tree, nil
+}
+
+// recvFD reads what is on the socket into buf, with the one descriptor
+// sent along with it, if any (fd nil otherwise); n is 0 at end of stream.
+func recvFD(sock *os.File, buf []byte) (n int, fd *os.File, err error) {
+	oob := make([]byte, unix.CmsgSpace(4))
+	var oobn int
+	for {
+		n, oobn, _, _, err = unix.Recvmsg(int(sock.Fd()), buf, oob, unix.MSG_CMSG_CLOEXEC)
+		if !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
+	if err != nil || oobn == 0 {
+		return n, nil, err
+	}
+	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+	if err != nil || len(msgs) == 0 {
+		return n, nil, fmt.Errorf("receive a descriptor: %v", err)
+	}
+	fds, err := unix.ParseUnixRights(&msgs[0])
+	if err != nil || len(fds) == 0 {
+		return n, nil, fmt.Errorf("receive a descriptor: %v", err)
+	}
+	return n, os.NewFile(uintptr(fds[0]), "received"), nil
 }

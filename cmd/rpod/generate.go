@@ -416,8 +416,7 @@ func networkArgs(mode string, opts map[string]string, args []string) []string {
 
 // rpodFlag describes one of run's flags, or a global one, for quadlet.RunArgs.
 func rpodFlag(name string) (string, bool, bool) {
-	switch name {
-	case "root", "runroot", "storage-driver", "storage-opt", "log-level": // newRootCmd's, which binds rpod's globals
+	if globalFlag(name) != nil { // main.go
 		return name, true, true
 	}
 	if runFlagSet == nil {

@@ -12,9 +12,6 @@ import (
 // command before it runs, and `run`'s flags are built four times in it.
 var invoked string
 
-// globalValueFlags are the persistent flags that take the next argument as value.
-var globalValueFlags = map[string]bool{"--root": true, "--runroot": true, "--storage-driver": true, "--storage-opt": true, "--log-level": true}
-
 // commandWord is the first argument that is not a global flag or its value.
 func commandWord(args []string) string {
 	for i := 0; i < len(args); i++ {
@@ -25,8 +22,8 @@ func commandWord(args []string) string {
 		if a == "--" {
 			return ""
 		}
-		if globalValueFlags[a] {
-			i++
+		if f := globalFlag(strings.TrimPrefix(a, "--")); f != nil && f.NoOptDefVal == "" && !strings.Contains(a, "=") {
+			i++ // its value
 		}
 	}
 	return ""

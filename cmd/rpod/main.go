@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	cstorage "go.podman.io/storage"
 	"go.podman.io/storage/pkg/reexec"
 
@@ -102,12 +103,7 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 	}
 	root.CompletionOptions.HiddenDefaultCmd = true
-	pf := root.PersistentFlags()
-	pf.StringVar(&g.root, "root", "", "path to the graph root directory (default: rpod's own store)")
-	pf.StringVar(&g.runroot, "runroot", "", "path to the run root directory")
-	pf.StringVar(&g.driver, "storage-driver", "", "storage driver: overlay or vfs (default: probed)")
-	stringArrayVar(pf, &g.storageOpts, "storage-opt", "", "storage driver option")
-	pf.StringVar(&g.logLevel, "log-level", "warn", "debug also prints the storage and image libraries' log; other levels are accepted for podman compatibility")
+	addGlobalFlags(root.PersistentFlags(), &g)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: runtime.ExitRpodError, msg: fmt.Sprintf("%v: see rpod %s --help", err, strings.TrimPrefix(c.CommandPath(), "rpod "))}
 	})
@@ -115,6 +111,22 @@ func newRootCmd() *cobra.Command {
 		root.AddCommand(c())
 	}
 	return root
+}
+
+// addGlobalFlags defines the flags every command accepts on fs, bound to gl.
+func addGlobalFlags(fs *pflag.FlagSet, gl *globals) {
+	fs.StringVar(&gl.root, "root", "", "path to the graph root directory (default: rpod's own store)")
+	fs.StringVar(&gl.runroot, "runroot", "", "path to the run root directory")
+	fs.StringVar(&gl.driver, "storage-driver", "", "storage driver: overlay or vfs (default: probed)")
+	stringArrayVar(fs, &gl.storageOpts, "storage-opt", "", "storage driver option")
+	fs.StringVar(&gl.logLevel, "log-level", "warn", "debug also prints the storage and image libraries' log; other levels are accepted for podman compatibility")
+}
+
+// globalFlag is the global flag called name, for reading a command line; nil if there is none.
+func globalFlag(name string) *pflag.Flag {
+	fs := pflag.NewFlagSet("globals", pflag.ContinueOnError)
+	addGlobalFlags(fs, &globals{}) // not g: defining a flag sets its variable to the default
+	return fs.Lookup(name)
 }
 
 // commands are the top-level commands; each command's file registers its

@@ -406,8 +406,9 @@ func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []s
 	}
 	var started *runtime.Prestarted
 	if prestart {
-		// Its namespaces and start overlap the store's work below. Not
-		// pre itself: an error's return sets that to nil before this runs.
+		// Its namespaces and start overlap the store's work below. Kept
+		// apart from the results, which an error's return sets to nil
+		// before this deferred Abort runs.
 		started = runtime.Prestart(&fspec, runStdio(f)) // runtime/prestart.go
 		defer func() {
 			if err != nil {
@@ -524,8 +525,6 @@ func runContainer(cmd *cobra.Command, f *runFlags, imageName string, args []stri
 	return nil
 }
 
-// startAndWait runs the container in the foreground, with the init step
-// pre started, if not nil, and returns its exit code.
 // runStdio are the streams a foreground container gets: rpod's own.
 func runStdio(f *runFlags) runtime.Stdio {
 	stdio := runtime.Stdio{Out: os.Stdout, Err: os.Stderr}
@@ -535,6 +534,8 @@ func runStdio(f *runFlags) runtime.Stdio {
 	return stdio
 }
 
+// startAndWait runs the container in the foreground, with its init step
+// pre started if not nil, and returns its exit code.
 func startAndWait(c *runtime.Container, f *runFlags, pre *runtime.Prestarted) (_ int, err error) {
 	defer func() {
 		if err != nil {

@@ -306,3 +306,20 @@ func TestMultilayerImage(t *testing.T) {
 		t.Errorf("hard link content %q", rest[4])
 	}
 }
+
+// TestRunRefusedAfterPrestart: a foreground run starts its container's init
+// step as soon as the image is found; refused after that (the name is
+// taken), it says so in one line and leaves no init step behind.
+func TestRunRefusedAfterPrestart(t *testing.T) {
+	ok(t, baseEnv, "create", "--name", "prestart-taken", "busybox", "true")
+	defer rpod(t, "rm", "prestart-taken")
+	for i := 0; i < 5; i++ {
+		wantError(t, rpod(t, "run", "--rm", "--name", "prestart-taken", "busybox", "true"), 125, "already in use")
+	}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		if b, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline")); string(b) == "rpod-init\x00__rpod_init\x00" {
+			t.Errorf("process %s is an init step left by a refused run", e.Name())
+		}
+	}
+}
