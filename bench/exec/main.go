@@ -33,48 +33,34 @@ func main() {
 // mainCode runs the benchmark; 0 unless setup or rpod itself fails.
 func mainCode() int {
 	n := flag.Int("n", 20, "timed runs of each command")
-	rpodFlag := flag.String("rpod", "", "rpod binary (default: go build ./cmd/rpod into the temporary directory)")
-	keep := flag.Bool("keep", false, "keep the temporary directory (the stores are still removed)")
-	quick := flag.Bool("quick", false, "a sanity run: -n 3 unless given")
-	flag.Parse()
-	if err := world.QuickDefaults(*quick, map[string]string{"n": "3"}); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		return 2
-	}
-	if *n < 1 {
-		fmt.Fprintln(os.Stderr, "bench: -n must be at least 1")
-		return 2
-	}
-	ctx, w, end, code := world.Begin(*keep)
-	if code != 0 {
+	var f world.Flags
+	f.Register("n", "3")
+	if code := f.Parse("n"); code != 0 {
 		return code
 	}
-	defer end()
-
-	if err := setup(ctx, w, *rpodFlag); err != nil {
-		fmt.Fprintln(os.Stderr, "bench: setup:", err)
-		return 1
-	}
-	rows := []*world.Row{
-		{Name: "rpod exec", Argv: []string{w.Rpod, "exec", ctrName, "true"}, IsRef: true},
-		podmanRow(ctx, w),
-	}
-	loadBefore, err := w.Measure(ctx, rows, *n, warmups, nil)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		return 1
-	}
-	load := fmt.Sprintf("%s before, %s after the timed runs", loadBefore, world.Loadavg())
-	report(w, rows, *n, load, world.QuickNote(*quick))
-	return 0
+	return f.Run(func(ctx context.Context, w *world.World) int {
+		if err := setup(ctx, w); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: setup:", err)
+			return 1
+		}
+		rows := []*world.Row{
+			{Name: "rpod exec", Argv: []string{w.Rpod, "exec", ctrName, "true"}, IsRef: true},
+			podmanRow(ctx, w),
+		}
+		loadBefore, err := w.Measure(ctx, rows, *n, warmups, nil)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			return 1
+		}
+		load := fmt.Sprintf("%s before, %s after the timed runs", loadBefore, world.Loadavg())
+		report(w, rows, *n, load, world.QuickNote(f.Quick))
+		return 0
+	})
 }
 
-// setup readies the world, pushes busybox, pulls it into rpod's store and
-// starts rpod's detached container.
-func setup(ctx context.Context, w *world.World, rpodFlag string) error {
-	if err := w.Setup(ctx, rpodFlag); err != nil {
-		return err
-	}
+// setup pushes busybox, pulls it into rpod's store and starts rpod's
+// detached container.
+func setup(ctx context.Context, w *world.World) error {
 	if err := w.PushBusybox(ctx); err != nil {
 		return err
 	}
@@ -90,16 +76,9 @@ func setup(ctx context.Context, w *world.World, rpodFlag string) error {
 // podmanRow starts podman's detached container and returns its exec row,
 // marked unavailable if podman is missing or fails.
 func podmanRow(ctx context.Context, w *world.World) *world.Row {
-	podman, err := w.FindPodman()
-	r := &world.Row{Name: "podman exec", Argv: []string{podman, "exec", ctrName, "true"}}
-	if err != nil {
-		r.Why = "podman not found"
-		return r
-	}
-	// The short name would resolve to docker.io through podman's shortnames.conf
-	// alias: pull the registry's name; `run busybox` then finds it locally.
-	if out, err := w.Output(ctx, podman, "pull", "-q", w.Reg.Addr+"/busybox:latest"); err != nil {
-		r.Why = fmt.Sprintf("podman pull busybox: %v: %s", err, world.Tail(out, 600))
+	podman, why := w.PodmanBusybox(ctx, 600)
+	r := &world.Row{Name: "podman exec", Argv: []string{podman, "exec", ctrName, "true"}, Why: why}
+	if why != "" {
 		return r
 	}
 	if out, err := w.Output(ctx, podman, "--runtime", "runc", "run", "-d", "--name", ctrName, "busybox", "sleep", "inf"); err != nil {

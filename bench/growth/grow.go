@@ -42,12 +42,9 @@ type point struct {
 	sys    map[string]sysCount // one run of each row under strace -f -c
 }
 
-// setup readies the world, pushes busybox and pulls it into both stores.
-func (b *bench) setup(ctx context.Context, rpodFlag string) error {
+// setup pushes busybox and pulls it into both stores.
+func (b *bench) setup(ctx context.Context) error {
 	w := b.w
-	if err := w.Setup(ctx, rpodFlag); err != nil {
-		return err
-	}
 	if err := w.PushBusybox(ctx); err != nil {
 		return err
 	}
@@ -58,15 +55,9 @@ func (b *bench) setup(ctx context.Context, rpodFlag string) error {
 		b.strace = path
 	}
 	b.rpod = &engine{name: "rpod", bin: w.Rpod, run: []string{w.Rpod, "run", "--rm", "--network", "none"}, create: []string{w.Rpod, "create"}}
-	podman, err := w.FindPodman()
-	if err != nil {
-		b.podWhy = "podman not found"
-		return nil
-	}
-	// The short name would resolve to docker.io through podman's shortnames.conf
-	// alias: pull the registry's name; `run busybox` then finds it locally.
-	if out, err := w.Output(ctx, podman, "pull", "-q", w.Reg.Addr+"/busybox:latest"); err != nil {
-		b.podWhy = fmt.Sprintf("podman pull busybox: %v: %s", err, world.Tail(out, 600))
+	podman, why := w.PodmanBusybox(ctx, 600)
+	if why != "" {
+		b.podWhy = why
 		return nil
 	}
 	b.podman = &engine{name: "podman", bin: podman, run: []string{podman, "--runtime", "runc", "run", "--rm", "--network", "none"},

@@ -19,6 +19,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -41,13 +42,10 @@ func mainCode() int {
 	podmanMax := flag.Int("podman-max", 100, "largest size podman is measured at (podman create and import are slow)")
 	n := flag.Int("n", 5, "timed runs of each command at each size")
 	workers := flag.Int("workers", 4, "create and import commands run at a time while the store grows (untimed)")
-	rpodFlag := flag.String("rpod", "", "rpod binary (default: go build ./cmd/rpod into the temporary directory)")
-	keep := flag.Bool("keep", false, "keep the temporary directory (the stores are still removed)")
-	quick := flag.Bool("quick", false, "a sanity run: -sizes 10,100 -n 3 unless given")
-	flag.Parse()
-	if err := world.QuickDefaults(*quick, map[string]string{"sizes": "10,100", "n": "3"}); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		return 2
+	var f world.Flags
+	f.Register("sizes", "10,100", "n", "3")
+	if code := f.Parse(); code != 0 {
+		return code
 	}
 	sizes, err := parseSizes(*sizesFlag)
 	if err != nil {
@@ -58,45 +56,41 @@ func mainCode() int {
 		fmt.Fprintln(os.Stderr, "bench: -n and -workers must be at least 1")
 		return 2
 	}
-	ctx, w, end, code := world.Begin(*keep)
-	if code != 0 {
-		return code
-	}
-	defer end()
-
-	b := &bench{w: w, workers: *workers}
-	if err := b.setup(ctx, *rpodFlag); err != nil {
-		fmt.Fprintln(os.Stderr, "bench: setup:", err)
-		return 1
-	}
-	loadBefore := world.Loadavg()
-	var points []*point
-	failed := ""
-	for _, size := range sizes {
-		withPodman := b.podman != nil && size <= *podmanMax
-		p, err := b.measureAt(ctx, size, withPodman, *n)
-		if ctx.Err() != nil {
-			fmt.Fprintln(os.Stderr, "bench:", world.ErrInterrupted)
+	return f.Run(func(ctx context.Context, w *world.World) int {
+		b := &bench{w: w, workers: *workers}
+		if err := b.setup(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: setup:", err)
 			return 1
 		}
-		if err != nil {
-			// Report the sizes measured so far, then fail.
-			failed = fmt.Sprintf("size %d: %v", size, err)
-			fmt.Fprintln(os.Stderr, "bench:", failed)
-			break
+		loadBefore := world.Loadavg()
+		var points []*point
+		failed := ""
+		for _, size := range sizes {
+			withPodman := b.podman != nil && size <= *podmanMax
+			p, err := b.measureAt(ctx, size, withPodman, *n)
+			if ctx.Err() != nil {
+				fmt.Fprintln(os.Stderr, "bench:", world.ErrInterrupted)
+				return 1
+			}
+			if err != nil {
+				// Report the sizes measured so far, then fail.
+				failed = fmt.Sprintf("size %d: %v", size, err)
+				fmt.Fprintln(os.Stderr, "bench:", failed)
+				break
+			}
+			points = append(points, p)
 		}
-		points = append(points, p)
-	}
-	if len(points) == 0 {
-		return 1
-	}
-	load := fmt.Sprintf("%s before, %s after", loadBefore, world.Loadavg())
-	report(os.Stdout, b, points, *n, *podmanMax, load, world.QuickNote(*quick))
-	if failed != "" {
-		fmt.Printf("rpod failed at %s\n", failed)
-		return 1
-	}
-	return 0
+		if len(points) == 0 {
+			return 1
+		}
+		load := fmt.Sprintf("%s before, %s after", loadBefore, world.Loadavg())
+		report(os.Stdout, b, points, *n, *podmanMax, load, world.QuickNote(f.Quick))
+		if failed != "" {
+			fmt.Printf("rpod failed at %s\n", failed)
+			return 1
+		}
+		return 0
+	})
 }
 
 // parseSizes reads a comma-separated list of increasing positive sizes.

@@ -30,12 +30,7 @@ func report(out io.Writer, b *bench, points []*point, n, podmanMax int, load, qu
 		}
 		return 0, false
 	}
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprint(tw, "median ms at N =\t")
-	for _, p := range points {
-		fmt.Fprintf(tw, "%d\t", p.size)
-	}
-	fmt.Fprintln(tw, "last / first\t")
+	tw := sizeTable(out, "median ms", points, "last / first")
 	for _, tool := range []string{"rpod", "podman"} {
 		for _, c := range commands {
 			name := tool + " " + c
@@ -63,12 +58,7 @@ func report(out io.Writer, b *bench, points []*point, n, podmanMax int, load, qu
 	tw.Flush()
 
 	fmt.Fprintln(out)
-	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprint(tw, "rpod / podman at N =\t")
-	for _, p := range points {
-		fmt.Fprintf(tw, "%d\t", p.size)
-	}
-	fmt.Fprintln(tw)
+	tw = sizeTable(out, "rpod / podman", points, "")
 	for _, c := range commands {
 		fmt.Fprintf(tw, "%s\t", c)
 		for _, p := range points {
@@ -120,15 +110,24 @@ func report(out io.Writer, b *bench, points []*point, n, podmanMax int, load, qu
 	world.Goals(out, goals(points, median))
 }
 
-// syscallTable prints, for each row and size, the system calls of one run
-// under strace -f -c as "total/openat", and last / first of the totals.
-func syscallTable(out io.Writer, points []*point) {
+// sizeTable starts a right-aligned table with a column per size; tail heads the column after them.
+func sizeTable(out io.Writer, head string, points []*point, tail string) *tabwriter.Writer {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprint(tw, "syscalls total/openat at N =\t")
+	fmt.Fprintf(tw, "%s at N =\t", head)
 	for _, p := range points {
 		fmt.Fprintf(tw, "%d\t", p.size)
 	}
-	fmt.Fprintln(tw, "last / first\t")
+	if tail != "" {
+		tail += "\t"
+	}
+	fmt.Fprintln(tw, tail)
+	return tw
+}
+
+// syscallTable prints, for each row and size, the system calls of one run
+// under strace -f -c as "total/openat", and last / first of the totals.
+func syscallTable(out io.Writer, points []*point) {
+	tw := sizeTable(out, "syscalls total/openat", points, "last / first")
 	for _, tool := range []string{"rpod", "podman"} {
 		for _, c := range commands {
 			name := tool + " " + c

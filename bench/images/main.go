@@ -40,56 +40,42 @@ func main() {
 func mainCode() int {
 	n := flag.Int("n", 10, "timed runs of each command")
 	count := flag.Int("count", 200, "images in each store")
-	rpodFlag := flag.String("rpod", "", "rpod binary (default: go build ./cmd/rpod into the temporary directory)")
-	keep := flag.Bool("keep", false, "keep the temporary directory (the stores are still removed)")
 	seed := flag.Int64("seed", 1, "seed of the random data")
-	quick := flag.Bool("quick", false, "a sanity run: -count 20 -n 3 unless given")
-	flag.Parse()
-	if err := world.QuickDefaults(*quick, map[string]string{"count": "20", "n": "3"}); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		return 2
-	}
-	if *n < 1 || *count < 1 {
-		fmt.Fprintln(os.Stderr, "bench: -n and -count must be at least 1")
-		return 2
-	}
-	ctx, w, end, code := world.Begin(*keep)
-	if code != 0 {
+	var f world.Flags
+	f.Register("count", "20", "n", "3")
+	if code := f.Parse("n", "count"); code != 0 {
 		return code
 	}
-	defer end()
-
-	refs, err := setup(ctx, w, *rpodFlag, *count, *seed)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench: setup:", err)
-		return 1
-	}
-	rows := rows(ctx, w, refs)
-
-	listed := map[*world.Row]string{}
-	for _, r := range rows {
-		if r.Why == "" {
-			listed[r] = countListed(ctx, w, r)
+	return f.Run(func(ctx context.Context, w *world.World) int {
+		refs, err := setup(ctx, w, *count, *seed)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: setup:", err)
+			return 1
 		}
-	}
-	loadBefore, err := w.Measure(ctx, rows, *n, warmups, nil)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		return 1
-	}
-	load := fmt.Sprintf("%s before, %s after the timed runs", loadBefore, world.Loadavg())
-	report(w, rows, *count, *n, load, listed)
-	if note := world.QuickNote(*quick); note != "" {
-		fmt.Println(note)
-	}
-	return 0
+		rows := rows(ctx, w, refs)
+
+		listed := map[*world.Row]string{}
+		for _, r := range rows {
+			if r.Why == "" {
+				listed[r] = countListed(ctx, w, r)
+			}
+		}
+		loadBefore, err := w.Measure(ctx, rows, *n, warmups, nil)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			return 1
+		}
+		load := fmt.Sprintf("%s before, %s after the timed runs", loadBefore, world.Loadavg())
+		report(w, rows, *count, *n, load, listed)
+		if note := world.QuickNote(f.Quick); note != "" {
+			fmt.Println(note)
+		}
+		return 0
+	})
 }
 
-// setup readies the world, builds and pushes count images and pulls them into rpod's store.
-func setup(ctx context.Context, w *world.World, rpodFlag string, count int, seed int64) ([]string, error) {
-	if err := w.Setup(ctx, rpodFlag); err != nil {
-		return nil, err
-	}
+// setup builds and pushes count images and pulls them into rpod's store.
+func setup(ctx context.Context, w *world.World, count int, seed int64) ([]string, error) {
 	start := time.Now()
 	refs := make([]string, count)
 	rngs := make([]*rand.Rand, count)

@@ -31,54 +31,40 @@ func main() {
 // mainCode runs the benchmark; 0 unless setup or rpod's default backend fails.
 func mainCode() int {
 	secs := flag.Int("t", 3, "seconds of each iperf3 run and of each HTTP request loop")
-	rpodFlag := flag.String("rpod", "", "rpod binary (default: go build ./cmd/rpod into the temporary directory)")
-	keep := flag.Bool("keep", false, "keep the temporary directory (the stores are still removed)")
 	rounds := flag.Int("rounds", 3, "rounds of all measurements; each figure is the median over the rounds")
 	_ = flag.Int("n", 0, "ignored (accepted so that bench/run.sh all can pass -n to every benchmark)")
-	quick := flag.Bool("quick", false, "a sanity run: -t 1 -rounds 1 unless given")
-	flag.Parse()
-	if err := world.QuickDefaults(*quick, map[string]string{"t": "1", "rounds": "1"}); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		return 2
-	}
-	if *secs < 1 || *rounds < 1 {
-		fmt.Fprintln(os.Stderr, "bench: -t and -rounds must be at least 1")
-		return 2
-	}
-	ctx, w, end, code := world.Begin(*keep)
-	if code != 0 {
+	var f world.Flags
+	f.Register("t", "1", "rounds", "1")
+	if code := f.Parse("t", "rounds"); code != 0 {
 		return code
 	}
-	defer end()
-
-	b, err := setup(ctx, w, *rpodFlag, *secs)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench: setup:", err)
-		return 1
-	}
-	defer b.close()
-	load := world.Loadavg()
-	b.run(ctx, *rounds)
-	if ctx.Err() != nil {
-		fmt.Fprintln(os.Stderr, "bench:", world.ErrInterrupted)
-		return 1
-	}
-	b.report(os.Stdout, *rounds, fmt.Sprintf("%s before, %s after", load, world.Loadavg()))
-	if note := world.QuickNote(*quick); note != "" {
-		fmt.Println(note)
-	}
-	if r := b.defaultRow(b.toHost); r == nil || r.why != "" {
-		return 1
-	}
-	return 0
+	return f.Run(func(ctx context.Context, w *world.World) int {
+		b, err := setup(ctx, w, *secs)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: setup:", err)
+			return 1
+		}
+		defer b.close()
+		load := world.Loadavg()
+		b.run(ctx, *rounds)
+		if ctx.Err() != nil {
+			fmt.Fprintln(os.Stderr, "bench:", world.ErrInterrupted)
+			return 1
+		}
+		b.report(os.Stdout, *rounds, fmt.Sprintf("%s before, %s after", load, world.Loadavg()))
+		if note := world.QuickNote(f.Quick); note != "" {
+			fmt.Println(note)
+		}
+		if r := b.defaultRow(b.toHost); r == nil || r.why != "" {
+			return 1
+		}
+		return 0
+	})
 }
 
-// setup readies the world, pushes busybox, pulls it into rpod and podman and
-// finds iperf3 and its libraries.
-func setup(ctx context.Context, w *world.World, rpodFlag string, secs int) (*bench, error) {
-	if err := w.Setup(ctx, rpodFlag); err != nil {
-		return nil, err
-	}
+// setup pushes busybox, pulls it into rpod and podman and finds iperf3 and
+// its libraries.
+func setup(ctx context.Context, w *world.World, secs int) (*bench, error) {
 	if err := w.PushBusybox(ctx); err != nil {
 		return nil, err
 	}
@@ -90,11 +76,6 @@ func setup(ctx context.Context, w *world.World, rpodFlag string, secs int) (*ben
 		return nil, err
 	}
 	b := &bench{w: w, secs: secs, mounts: mounts}
-	if podman, err := w.FindPodman(); err != nil {
-		b.podmanWhy = "podman not found"
-	} else if out, err := w.Output(ctx, podman, "pull", "-q", w.Reg.Addr+"/busybox:latest"); err != nil {
-		// The short name would go to docker.io through podman's shortnames.conf alias.
-		b.podmanWhy = fmt.Sprintf("podman pull busybox: %v: %s", err, world.Tail(out, 400))
-	}
+	_, b.podmanWhy = w.PodmanBusybox(ctx, 400)
 	return b, nil
 }

@@ -44,54 +44,40 @@ type image struct {
 // mainCode runs the benchmark; 0 unless setup or rpod itself fails.
 func mainCode() int {
 	n := flag.Int("n", 5, "timed runs of each command")
-	rpodFlag := flag.String("rpod", "", "rpod binary (default: go build ./cmd/rpod into the temporary directory)")
-	keep := flag.Bool("keep", false, "keep the temporary directory (the stores are still removed)")
 	layers := flag.Int("layers", 4, "random layers on top of busybox's")
 	layerSize := flag.Int("layer-size", 12_000_000, "bytes of random data in each random layer")
 	seed := flag.Int64("seed", 1, "seed of the random data")
-	quick := flag.Bool("quick", false, "a sanity run: -n 1 -layers 2 -layer-size 2000000 unless given")
-	flag.Parse()
-	if err := world.QuickDefaults(*quick, map[string]string{"n": "1", "layers": "2", "layer-size": "2000000"}); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		return 2
-	}
-	if *n < 1 || *layers < 1 || *layerSize < 1 {
-		fmt.Fprintln(os.Stderr, "bench: -n, -layers and -layer-size must be at least 1")
-		return 2
-	}
-	ctx, w, end, code := world.Begin(*keep)
-	if code != 0 {
+	var f world.Flags
+	f.Register("n", "1", "layers", "2", "layer-size", "2000000")
+	if code := f.Parse("n", "layers", "layer-size"); code != 0 {
 		return code
 	}
-	defer end()
+	return f.Run(func(ctx context.Context, w *world.World) int {
+		img, err := setup(ctx, w, *layers, *layerSize, *seed)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: setup:", err)
+			return 1
+		}
+		rows := rows(w, img)
 
-	img, err := setup(ctx, w, *rpodFlag, *layers, *layerSize, *seed)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench: setup:", err)
-		return 1
-	}
-	rows := rows(w, img)
-
-	reset := func(*world.Row) error { return w.RemoveStores(ctx) }
-	loadBefore, err := w.Measure(ctx, rows, *n, warmups, reset)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		return 1
-	}
-	load := fmt.Sprintf("%s before, %s after the timed runs", loadBefore, world.Loadavg())
-	drivers := drivers(ctx, w, rows, reset)
-	report(w, rows, img, *n, load, drivers)
-	if note := world.QuickNote(*quick); note != "" {
-		fmt.Println(note)
-	}
-	return 0
+		reset := func(*world.Row) error { return w.RemoveStores(ctx) }
+		loadBefore, err := w.Measure(ctx, rows, *n, warmups, reset)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			return 1
+		}
+		load := fmt.Sprintf("%s before, %s after the timed runs", loadBefore, world.Loadavg())
+		drivers := drivers(ctx, w, rows, reset)
+		report(w, rows, img, *n, load, drivers)
+		if note := world.QuickNote(f.Quick); note != "" {
+			fmt.Println(note)
+		}
+		return 0
+	})
 }
 
-// setup readies the world, builds the image and pushes it.
-func setup(ctx context.Context, w *world.World, rpodFlag string, layers, layerSize int, seed int64) (image, error) {
-	if err := w.Setup(ctx, rpodFlag); err != nil {
-		return image{}, err
-	}
+// setup builds the image and pushes it.
+func setup(ctx context.Context, w *world.World, layers, layerSize int, seed int64) (image, error) {
 	w.FindPodman()
 	layout := filepath.Join(w.Dir, "pull-layout")
 	if err := fixture.BuildRandom(layout, rand.New(rand.NewSource(seed)), layers, layerSize); err != nil {

@@ -16,6 +16,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -35,61 +36,46 @@ func mainCode() int {
 	n := flag.Int("n", 10, "timed runs of ps with all the containers running")
 	settle := flag.Duration("settle", 5*time.Second, "wait after the last start before reading memory")
 	network := flag.String("network", "default", `network of the containers: "default" (each tool's own) or a --network value both accept, such as none`)
-	rpodFlag := flag.String("rpod", "", "rpod binary (default: go build ./cmd/rpod into the temporary directory)")
-	keep := flag.Bool("keep", false, "keep the temporary directory (the stores are still removed)")
-	quick := flag.Bool("quick", false, "a sanity run: -count 10 -batch 5 -n 3 -settle 2s unless given")
-	flag.Parse()
-	if err := world.QuickDefaults(*quick, map[string]string{"count": "10", "batch": "5", "n": "3", "settle": "2s"}); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		return 2
-	}
-	if *count < 1 || *batch < 1 || *n < 1 {
-		fmt.Fprintln(os.Stderr, "bench: -count, -batch and -n must be at least 1")
-		return 2
-	}
-	ctx, w, end, code := world.Begin(*keep)
-	if code != 0 {
+	var f world.Flags
+	f.Register("count", "10", "batch", "5", "n", "3", "settle", "2s")
+	if code := f.Parse("count", "batch", "n"); code != 0 {
 		return code
 	}
-	defer end()
+	return f.Run(func(ctx context.Context, w *world.World) int {
+		if err := w.PushBusybox(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: setup:", err)
+			return 1
+		}
+		loadBefore := world.Loadavg()
+		p := params{count: *count, batch: *batch, n: *n, settle: *settle}
 
-	if err := w.Setup(ctx, *rpodFlag); err != nil {
-		fmt.Fprintln(os.Stderr, "bench: setup:", err)
-		return 1
-	}
-	if err := w.PushBusybox(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "bench: setup:", err)
-		return 1
-	}
-	loadBefore := world.Loadavg()
-	p := params{count: *count, batch: *batch, n: *n, settle: *settle}
-
-	if out, err := w.Output(ctx, w.Rpod, "pull", "-q", "busybox"); err != nil {
-		fmt.Fprintf(os.Stderr, "bench: rpod pull busybox: %v: %s\n", err, out)
-		return 1
-	}
-	rr := measure(ctx, w, rpodTool(w, *network), p)
-	if ctx.Err() != nil {
-		fmt.Fprintln(os.Stderr, "bench:", world.ErrInterrupted)
-		return 1
-	}
-	if rr.Why != "" {
-		fmt.Fprintln(os.Stderr, "bench: rpod:", rr.Why)
-		return 1
-	}
-
-	var pr *result
-	if pt, why := podmanTool(ctx, w, *network); why != "" {
-		pr = &result{Tool: "podman", Why: why}
-	} else {
-		pr = measure(ctx, w, pt, p)
+		if out, err := w.Output(ctx, w.Rpod, "pull", "-q", "busybox"); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: rpod pull busybox: %v: %s\n", err, out)
+			return 1
+		}
+		rr := measure(ctx, w, rpodTool(w, *network), p)
 		if ctx.Err() != nil {
 			fmt.Fprintln(os.Stderr, "bench:", world.ErrInterrupted)
 			return 1
 		}
-	}
+		if rr.Why != "" {
+			fmt.Fprintln(os.Stderr, "bench: rpod:", rr.Why)
+			return 1
+		}
 
-	load := fmt.Sprintf("%s before, %s after", loadBefore, world.Loadavg())
-	report(os.Stdout, w, rr, pr, p, *network, load, world.QuickNote(*quick))
-	return 0
+		var pr *result
+		if pt, why := podmanTool(ctx, w, *network); why != "" {
+			pr = &result{Tool: "podman", Why: why}
+		} else {
+			pr = measure(ctx, w, pt, p)
+			if ctx.Err() != nil {
+				fmt.Fprintln(os.Stderr, "bench:", world.ErrInterrupted)
+				return 1
+			}
+		}
+
+		load := fmt.Sprintf("%s before, %s after", loadBefore, world.Loadavg())
+		report(os.Stdout, w, rr, pr, p, *network, load, world.QuickNote(f.Quick))
+		return 0
+	})
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 
 	"github.com/rpod/rpod/bench/internal/world"
@@ -43,14 +42,9 @@ func rpodTool(w *world.World, network string) *tool {
 // Rootless podman on this host (cgroup v1, no systemd) runs with the world's
 // containers.conf: cgroupfs, a file event log, runc.
 func podmanTool(ctx context.Context, w *world.World, network string) (*tool, string) {
-	podman, err := w.FindPodman()
-	if err != nil {
-		return nil, "podman not found"
-	}
-	// The short name would resolve to docker.io through podman's shortnames.conf
-	// alias: pull the registry's name; `run busybox` then finds it locally.
-	if out, err := w.Output(ctx, podman, "pull", "-q", w.Reg.Addr+"/busybox:latest"); err != nil {
-		return nil, fmt.Sprintf("podman pull busybox: %v: %s", err, world.Tail(out, 600))
+	podman, why := w.PodmanBusybox(ctx, 600)
+	if why != "" {
+		return nil, why
 	}
 	return &tool{
 		Name:      "podman",

@@ -36,73 +36,59 @@ func main() {
 // mainCode runs the benchmark; 0 unless setup or rpod itself fails.
 func mainCode() int {
 	n := flag.Int("n", 20, "timed runs of each command")
-	rpodFlag := flag.String("rpod", "", "rpod binary (default: go build ./cmd/rpod into the temporary directory)")
-	keep := flag.Bool("keep", false, "keep the temporary directory (the stores are still removed)")
-	quick := flag.Bool("quick", false, "a sanity run: -n 3 unless given")
-	flag.Parse()
-	if err := world.QuickDefaults(*quick, map[string]string{"n": "3"}); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		return 2
-	}
-	if *n < 1 {
-		fmt.Fprintln(os.Stderr, "bench: -n must be at least 1")
-		return 2
-	}
-	ctx, w, end, code := world.Begin(*keep)
-	if code != 0 {
+	var f world.Flags
+	f.Register("n", "3")
+	if code := f.Parse("n"); code != 0 {
 		return code
 	}
-	defer end()
-
-	if err := setup(ctx, w, *rpodFlag); err != nil {
-		fmt.Fprintln(os.Stderr, "bench: setup:", err)
-		return 1
-	}
-	rows := rows(ctx, w)
-	rss := map[*world.Row]int64{} // ru_maxrss of one run under GNU time, KiB
-
-	loadBefore, err := w.Measure(ctx, rows, *n, warmups, nil)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		return 1
-	}
-
-	// Peak RSS, untimed: one more run of each command, under GNU time.
-	floor := &world.Row{Name: "true (GNU time floor)", Argv: []string{"/bin/true"}}
-	rssFloor, err := peakRSS(ctx, w, floor)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "bench: measuring the GNU time floor: %v\n", err)
-	}
-	for _, r := range rows {
-		if r.Why != "" {
-			continue
-		}
-		v, err := peakRSS(ctx, w, r)
-		if ctx.Err() != nil {
-			fmt.Fprintln(os.Stderr, "bench:", world.ErrInterrupted)
+	return f.Run(func(ctx context.Context, w *world.World) int {
+		if err := setup(ctx, w); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: setup:", err)
 			return 1
 		}
+		rows := rows(ctx, w)
+		rss := map[*world.Row]int64{} // ru_maxrss of one run under GNU time, KiB
+
+		loadBefore, err := w.Measure(ctx, rows, *n, warmups, nil)
 		if err != nil {
-			if r.IsRef {
-				fmt.Fprintf(os.Stderr, "bench: rpod: peak RSS run failed: %v\n", err)
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			return 1
+		}
+
+		// Peak RSS, untimed: one more run of each command, under GNU time.
+		floor := &world.Row{Name: "true (GNU time floor)", Argv: []string{"/bin/true"}}
+		rssFloor, err := peakRSS(ctx, w, floor)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench: measuring the GNU time floor: %v\n", err)
+		}
+		for _, r := range rows {
+			if r.Why != "" {
+				continue
+			}
+			v, err := peakRSS(ctx, w, r)
+			if ctx.Err() != nil {
+				fmt.Fprintln(os.Stderr, "bench:", world.ErrInterrupted)
 				return 1
 			}
-			fmt.Fprintf(os.Stderr, "bench: %s: peak RSS run failed: %v\n", r.Name, err)
-			continue
+			if err != nil {
+				if r.IsRef {
+					fmt.Fprintf(os.Stderr, "bench: rpod: peak RSS run failed: %v\n", err)
+					return 1
+				}
+				fmt.Fprintf(os.Stderr, "bench: %s: peak RSS run failed: %v\n", r.Name, err)
+				continue
+			}
+			rss[r] = v
 		}
-		rss[r] = v
-	}
 
-	load := fmt.Sprintf("%s before, %s after the timed runs", loadBefore, world.Loadavg())
-	report(w, rows, *n, rss, rssFloor, load, world.QuickNote(*quick))
-	return 0
+		load := fmt.Sprintf("%s before, %s after the timed runs", loadBefore, world.Loadavg())
+		report(w, rows, *n, rss, rssFloor, load, world.QuickNote(f.Quick))
+		return 0
+	})
 }
 
-// setup readies the world, pushes busybox and pulls it into rpod's store.
-func setup(ctx context.Context, w *world.World, rpodFlag string) error {
-	if err := w.Setup(ctx, rpodFlag); err != nil {
-		return err
-	}
+// setup pushes busybox and pulls it into rpod's store.
+func setup(ctx context.Context, w *world.World) error {
 	if err := w.PushBusybox(ctx); err != nil {
 		return err
 	}
@@ -120,27 +106,11 @@ func rows(ctx context.Context, w *world.World) []*world.Row {
 		{Name: "rpod unshare true", Argv: []string{w.Rpod, "unshare", "true"}},
 	}
 
-	podman, err := w.FindPodman()
-	pr := []*world.Row{
-		{Name: "podman run --rm", Argv: []string{podman, "--runtime", "runc", "run", "--rm", "busybox", "true"}},
-		{Name: "podman run --rm --network none", Argv: []string{podman, "--runtime", "runc", "run", "--rm", "--network", "none", "busybox", "true"}},
-	}
-	switch {
-	case err != nil:
-		pr[0].Why = "podman not found"
-	default:
-		// Podman resolves the short name "busybox" to docker.io through the alias
-		// in /etc/containers/registries.conf.d/shortnames.conf when pulling, so
-		// pull the fully qualified name; `run busybox` then finds it locally
-		// through unqualified-search-registries.
-		if out, err := w.Output(ctx, podman, "pull", "-q", w.Reg.Addr+"/busybox:latest"); err != nil {
-			pr[0].Why = fmt.Sprintf("podman pull busybox: %v: %s", err, world.Tail(out, 600))
-		}
-	}
-	if pr[0].Why != "" {
-		pr[1].Why = pr[0].Why
-	}
-	rows = append(rows, pr...)
+	podman, why := w.PodmanBusybox(ctx, 600)
+	rows = append(rows,
+		&world.Row{Name: "podman run --rm", Argv: []string{podman, "--runtime", "runc", "run", "--rm", "busybox", "true"}, Why: why},
+		&world.Row{Name: "podman run --rm --network none", Argv: []string{podman, "--runtime", "runc", "run", "--rm", "--network", "none", "busybox", "true"}, Why: why},
+	)
 
 	bwrap, err := world.LookPath("bwrap")
 	br := &world.Row{Name: "bwrap (floor)", Argv: []string{bwrap, "--unshare-all", "--uid", "0", "--gid", "0", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"}}

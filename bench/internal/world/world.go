@@ -45,11 +45,10 @@ func RefuseRoot() string {
 		"or run this program as an ordinary user with subordinate ids in /etc/subuid and /etc/subgid."
 }
 
-// Begin is how every benchmark starts: it refuses root, catches interrupts
-// (ctx ends on one) and creates the world. end closes the world, keeping its
-// directory if keep is set. A nonzero code is the exit code, the reason
-// already printed.
-func Begin(keep bool) (ctx context.Context, w *World, end func(), code int) {
+// begin refuses root, catches interrupts (ctx ends on one) and creates the
+// world. end closes the world, keeping its directory if keep is set. A
+// nonzero code is the exit code, the reason already printed.
+func begin(keep bool) (ctx context.Context, w *World, end func(), code int) {
 	if msg := RefuseRoot(); msg != "" {
 		fmt.Fprintln(os.Stderr, msg)
 		return nil, nil, nil, 2
@@ -313,4 +312,20 @@ func StoreDriver(graphroot string) string {
 		return "?"
 	}
 	return strings.Join(names, ",")
+}
+
+// PodmanBusybox finds podman and pulls the registry's busybox into its store; why says what failed ("" if nothing), quoting up to tail bytes of podman's output.
+func (w *World) PodmanBusybox(ctx context.Context, tail int) (podman, why string) {
+	podman, err := w.FindPodman()
+	if err != nil {
+		return podman, "podman not found"
+	}
+	// Podman resolves the short name "busybox" to docker.io through the alias
+	// in /etc/containers/registries.conf.d/shortnames.conf when pulling, so
+	// pull the fully qualified name; `run busybox` then finds it locally
+	// through unqualified-search-registries.
+	if out, err := w.Output(ctx, podman, "pull", "-q", w.Reg.Addr+"/busybox:latest"); err != nil {
+		return podman, fmt.Sprintf("podman pull busybox: %v: %s", err, Tail(out, tail))
+	}
+	return podman, ""
 }
