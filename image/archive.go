@@ -159,11 +159,12 @@ func CheckLayer(r io.Reader) error {
 	}
 }
 
-// inRoot cleans a tar path relative to the root; ok is false when ".." leaves it.
+// inRoot cleans a tar path relative to the root; ok is false when ".." leaves
+// it, and the path is then where a chroot at the root, stopping "..", puts it.
 func inRoot(name string) (string, bool) {
 	c := path.Clean(strings.TrimLeft(name, "/"))
 	if c == ".." || strings.HasPrefix(c, "../") {
-		return "", false
+		return path.Clean(path.Clean("/" + c)[1:]), false
 	}
 	return c, true
 }

@@ -58,11 +58,11 @@ func diagnoseLayer(r io.Reader) (layerVerdict, error) {
 			}
 			return v, nil
 		}
-		name := inLayer(hdr.Name)
+		name, climbs := inLayer(hdr.Name)
 		if v.fatal == "" {
 			v.fatal = diagnoseEntry(hdr, seen)
 		}
-		if v.suspect == "" && climbs(hdr.Name) {
+		if v.suspect == "" && climbs {
 			v.suspect = fmt.Sprintf("entry %s climbs out of the layer", quote(hdr.Name))
 		}
 		seen[name] = true
@@ -81,12 +81,10 @@ func diagnoseEntry(hdr *tar.Header, seen map[string]bool) string {
 	if hdr.Typeflag != tar.TypeLink {
 		return ""
 	}
-	switch {
-	case climbs(hdr.Linkname):
-		return fmt.Sprintf("hard link %s points outside the layer (%s)", quote(hdr.Name), quote(hdr.Linkname))
-	case seen[inLayer(hdr.Linkname)]:
+	switch link, climbs := inLayer(hdr.Linkname); {
+	case seen[link] && !climbs:
 		return ""
-	case path.IsAbs(hdr.Linkname):
+	case climbs || path.IsAbs(hdr.Linkname):
 		return fmt.Sprintf("hard link %s points outside the layer (%s)", quote(hdr.Name), quote(hdr.Linkname))
 	}
 	return fmt.Sprintf("hard link %s points to %s, which is not an earlier entry of the layer", quote(hdr.Name), quote(hdr.Linkname))
@@ -101,18 +99,12 @@ func notTar(entries int, err error) string {
 	return fmt.Sprintf("not a valid tar archive after %d entries: %s", entries, msg)
 }
 
-// climbs reports a path that, taken relative to the layer's root, leaves it through "..".
-func climbs(p string) bool {
-	if path.IsAbs(p) {
-		return false
-	}
-	c := path.Clean(p)
-	return c == ".." || strings.HasPrefix(c, "../")
-}
-
-// inLayer is p as a path from the layer's root, the key of the seen entries.
-func inLayer(p string) string {
-	return path.Clean("/" + p)
+// inLayer is p as a path from the layer's root, the key of the seen entries,
+// and whether p climbs out of it: the store cleans an absolute path from the
+// root, where ".." stops, so only a relative one climbs.
+func inLayer(p string) (name string, climbs bool) {
+	name, inside := inRoot(p)
+	return name, !inside && !path.IsAbs(p)
 }
 
 // quote is %q of a name from a layer, cut so that a hostile one keeps the error to a line.

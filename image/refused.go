@@ -111,6 +111,8 @@ func scanBlob(ctx context.Context, sys *types.SystemContext, src types.ImageRefe
 	defer blob.Close()
 	verifier := layer.Verifier()
 	raw := io.TeeReader(blob, verifier)
+	// Not scanTar: diagnoseLayer must see the decompressed stream to tell a
+	// failing download or decompressor from a broken tar, which scanTar merges.
 	tarStream, _, err := compression.AutoDecompress(raw)
 	if err != nil {
 		return layerVerdict{}, err
