@@ -2,7 +2,6 @@ package hostcheck
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 
@@ -65,10 +64,8 @@ type fuseFacts struct {
 func readFuse() fuseFacts {
 	var f fuseFacts
 	f.Program, _ = exec.LookPath("fuse-overlayfs")
-	if fd, err := unix.Open("/dev/fuse", unix.O_RDWR|unix.O_CLOEXEC, 0); err != nil {
-		f.DevErr = "/dev/fuse: " + err.Error()
-	} else {
-		unix.Close(fd)
+	if err := storage.ProbeFuse(); err != nil {
+		f.DevErr = err.Error()
 	}
 	return f
 }
@@ -77,7 +74,7 @@ func readFuse() fuseFacts {
 const installFuse = storage.InstallFuse
 
 // fixFuse installs fuse-overlayfs and opens /dev/fuse to users.
-const fixFuse = installFuse + "; /dev/fuse must be mode 0666: sudo chmod 0666 /dev/fuse"
+const fixFuse = installFuse + "; /dev/fuse must be mode 0666: " + storage.FuseFix
 
 func fuseVerdict(f fuseFacts, p probeResult) Result {
 	r := Result{Name: "fuse", Status: OK}
@@ -149,12 +146,9 @@ func driverVerdict(o Options, driver string, opts []string, recorded bool, p pro
 		r.Found = "no store yet at " + o.GraphRoot + ": the first rpod probes overlay, then fuse-overlayfs, then vfs"
 	case driver == "overlay" && mountProgram != "":
 		r.Found = "overlay with mount program " + mountProgram
-		if _, err := os.Stat(mountProgram); err != nil {
-			r.Status, r.Fix = Fail, installFuse
-			r.Found += ", which is missing"
-		} else if f.DevErr != "" {
-			r.Status, r.Fix = Fail, "sudo chmod 0666 /dev/fuse"
-			r.Found += ", but " + f.DevErr
+		if fault, fix := storage.MountProgramFault(mountProgram, f.DevErr); fault != "" {
+			r.Status, r.Fix = Fail, fix
+			r.Found += ", " + fault
 		} else if nativeOK {
 			r.Status, r.Fix = Warn, reset
 			r.Found += ", though native overlay works now and is faster"
