@@ -40,7 +40,7 @@ func createScope(h Host, o Options, monitor int) (g *Group, err error) {
 		// monitor: only when that is not the caller (else systemd removes
 		// the scope when the caller exits).
 		if err != nil && monitor != os.Getpid() && !errors.Is(err, errUnitExists) {
-			_ = stopUnit(conn, unit)
+			_ = stopUnit(conn, unit, "fail", false)
 		}
 	}()
 	if err := startScope(conn, unit, sliceOf(o), description(o.ID), []int{monitor}); err != nil {
@@ -92,7 +92,7 @@ func (g *Group) startPending(pid int) (err error) {
 	defer conn.Close()
 	defer func() {
 		if err != nil && !errors.Is(err, errUnitExists) {
-			_ = stopUnit(conn, s.unit)
+			_ = stopUnit(conn, s.unit, "fail", false)
 		}
 	}()
 	if err := startScope(conn, s.unit, s.slice, s.desc, []int{pid}); err != nil {

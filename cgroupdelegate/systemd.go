@@ -64,31 +64,32 @@ func managerCgroup(conn *dbus.Conn) string {
 	return s
 }
 
-// startScope starts the transient scope unit with pids in it, delegated,
-// in slice, and waits until systemd says its start job is done.
-func startScope(conn *dbus.Conn, unit, slice, desc string, pids []int) error {
-	sigs := make(chan *dbus.Signal, 16)
-	conn.Signal(sigs)
-	defer conn.RemoveSignal(sigs)
-	if err := conn.AddMatchSignal(dbus.WithMatchInterface(sdManager), dbus.WithMatchMember("JobRemoved")); err != nil {
-		return fmt.Errorf("subscribe to systemd's job signals: %w", err)
-	}
-	obj := conn.Object(sdDest, sdPath)
-	ctx, cancel := context.WithTimeout(context.Background(), busTimeout)
-	defer cancel()
-	// Signals go out only once some client has subscribed; the subscription
-	// ends with our connection.
-	if err := obj.CallWithContext(ctx, sdManager+".Subscribe", 0).Err; err != nil {
-		return fmt.Errorf("subscribe to systemd's job signals: %w", err)
-	}
+// property is one (sv) of StartTransientUnit.
+type property struct {
+	Name  string
+	Value dbus.Variant
+}
+
+// auxUnit is one (sa(sv)) of StartTransientUnit: a unit started with the main one.
+type auxUnit struct {
+	Name  string
+	Props []property
+}
+
+func isDBusError(err error, name string) bool {
+	var de dbus.Error
+	return errors.As(err, &de) && de.Name == name
+}
+
+const unitExists = "org.freedesktop.systemd1.UnitExists"
+
+// scopeProps are the properties of a delegated scope with pids in it, in slice.
+func scopeProps(slice, desc string, pids []int) []property {
 	upids := make([]uint32, len(pids))
 	for i, p := range pids {
 		upids[i] = uint32(p)
 	}
-	props := []struct {
-		Name  string
-		Value dbus.Variant
-	}{
+	return []property{
 		{"Description", dbus.MakeVariant(desc)},
 		{"Slice", dbus.MakeVariant(slice)},
 		{"Delegate", dbus.MakeVariant(true)},
@@ -96,44 +97,90 @@ func startScope(conn *dbus.Conn, unit, slice, desc string, pids []int) error {
 		// A scope that failed is collected too, not kept around as failed.
 		{"CollectMode", dbus.MakeVariant("inactive-or-failed")},
 	}
-	aux := []struct {
-		Name  string
-		Props []struct {
-			Name  string
-			Value dbus.Variant
-		}
-	}{}
-	var job dbus.ObjectPath
-	for stale := time.Now().Add(jobTimeout); ; {
-		cctx, ccancel := context.WithTimeout(context.Background(), busTimeout)
-		err := obj.CallWithContext(cctx, sdManager+".StartTransientUnit", 0, unit, "fail", props, aux).Store(&job)
-		ccancel()
-		if err == nil {
-			break
-		}
-		var de dbus.Error
-		if !errors.As(err, &de) || de.Name != "org.freedesktop.systemd1.UnitExists" {
-			return fmt.Errorf("start systemd scope %s: %w", unit, err)
-		}
-		// The scope of the container's previous run: systemd removes it
-		// once it notices its last process is gone.
-		if time.Now().After(stale) {
-			return fmt.Errorf("start systemd scope %s: %w: is the container running elsewhere? "+
-				"(systemctl --user stop %s removes it)", unit, errUnitExists, unit)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return waitJob(sigs, job, "start systemd scope "+unit)
 }
 
-// waitJob waits for systemd's JobRemoved signal of job on sigs (the
-// caller subscribed before it queued the job) and fails unless it is done.
-func waitJob(sigs <-chan *dbus.Signal, job dbus.ObjectPath, what string) error {
+// startScope starts the transient scope unit with pids in it, delegated,
+// in slice, and waits until systemd says its start job is done.
+func startScope(conn *dbus.Conn, unit, slice, desc string, pids []int) error {
+	w, err := watchJobs(conn)
+	if err != nil {
+		return err
+	}
+	defer w.close()
+	// The scope of the container's previous run: systemd removes it once it
+	// notices its last process is gone.
+	err = w.startTransient("start systemd scope "+unit, unit, scopeProps(slice, desc, pids), nil, jobTimeout, nil)
+	if isDBusError(err, unitExists) {
+		return fmt.Errorf("start systemd scope %s: %w: is the container running elsewhere? "+
+			"(systemctl --user stop %s removes it)", unit, errUnitExists, unit)
+	}
+	return err
+}
+
+var jobSignals = []dbus.MatchOption{dbus.WithMatchInterface(sdManager), dbus.WithMatchMember("JobRemoved")}
+
+// jobWatch receives systemd's JobRemoved signals on conn from before a job
+// is queued, so that no job can end unseen.
+type jobWatch struct {
+	conn *dbus.Conn
+	sigs chan *dbus.Signal
+}
+
+// watchJobs subscribes conn to systemd's job signals until close.
+func watchJobs(conn *dbus.Conn) (*jobWatch, error) {
+	w := &jobWatch{conn, make(chan *dbus.Signal, 16)}
+	conn.Signal(w.sigs)
+	if err := conn.AddMatchSignal(jobSignals...); err != nil {
+		conn.RemoveSignal(w.sigs)
+		return nil, fmt.Errorf("subscribe to systemd's job signals: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), busTimeout)
+	defer cancel()
+	// Signals go out only once some client has subscribed. The subscription
+	// lasts as long as the connection, so a second watch on it is refused as
+	// already subscribed: the signals come all the same.
+	err := conn.Object(sdDest, sdPath).CallWithContext(ctx, sdManager+".Subscribe", 0).Err
+	if err != nil && !isDBusError(err, "org.freedesktop.systemd1.AlreadySubscribed") {
+		w.close()
+		return nil, fmt.Errorf("subscribe to systemd's job signals: %w", err)
+	}
+	return w, nil
+}
+
+func (w *jobWatch) close() {
+	// Bounded: on a bus that stopped answering, the caller's error matters, not the rule.
+	ctx, cancel := context.WithTimeout(context.Background(), busTimeout)
+	defer cancel()
+	w.conn.RemoveMatchSignalContext(ctx, jobSignals...)
+	w.conn.RemoveSignal(w.sigs)
+}
+
+// queueJob calls method of systemd's manager, one that queues a job.
+func queueJob(conn *dbus.Conn, method string, args ...any) (dbus.ObjectPath, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), busTimeout)
+	defer cancel()
+	var job dbus.ObjectPath
+	err := conn.Object(sdDest, sdPath).CallWithContext(ctx, sdManager+"."+method, 0, args...).Store(&job)
+	return job, err
+}
+
+// run queues a job with method and waits until systemd reports it done; a
+// job that ends otherwise is an error.
+func (w *jobWatch) run(what, method string, args ...any) error {
+	job, err := queueJob(w.conn, method, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return w.wait(job, what)
+}
+
+// wait waits for the JobRemoved signal of job and fails unless it is done.
+func (w *jobWatch) wait(job dbus.ObjectPath, what string) error {
 	timer := time.NewTimer(jobTimeout)
 	defer timer.Stop()
 	for {
 		select {
-		case s := <-sigs:
+		case s := <-w.sigs:
 			if s == nil || s.Name != sdManager+".JobRemoved" || len(s.Body) < 4 {
 				continue
 			}
@@ -150,15 +197,56 @@ func waitJob(sigs <-chan *dbus.Signal, job dbus.ObjectPath, what string) error {
 	}
 }
 
-// stopUnit asks systemd to stop unit, without waiting.
-func stopUnit(conn *dbus.Conn, unit string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), busTimeout)
-	defer cancel()
-	err := conn.Object(sdDest, sdPath).CallWithContext(ctx, sdManager+".StopUnit", 0, unit, "fail").Err
-	if err != nil {
-		return fmt.Errorf("stop systemd unit %s: %w", unit, err)
+// startTransient starts the transient unit, with aux, and waits for its
+// job. A unit of the same name may still be there, on its way out: it
+// retries for patience, calling evict (if any) at the first refusal, then
+// gives up with systemd's UnitExists error.
+func (w *jobWatch) startTransient(what, unit string, props []property, aux []auxUnit, patience time.Duration, evict func()) error {
+	for stale := time.Now().Add(patience); ; {
+		err := w.run(what, "StartTransientUnit", unit, "fail", props, aux)
+		if !isDBusError(err, unitExists) || time.Now().After(stale) {
+			return err
+		}
+		if evict != nil {
+			evict()
+			evict = nil
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	return nil
+}
+
+// stopUnit asks systemd to stop unit in job mode and, with wait, waits
+// until it is down.
+func stopUnit(conn *dbus.Conn, unit, mode string, wait bool) error {
+	what := "stop systemd unit " + unit
+	if !wait {
+		if _, err := queueJob(conn, "StopUnit", unit, mode); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		return nil
+	}
+	w, err := watchJobs(conn)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer w.close()
+	return w.run(what, "StopUnit", unit, mode)
+}
+
+// stopUnits stops each of units and waits until they are down, clearing
+// any failed state so that they unload; units that are not there are no error.
+func stopUnits(conn *dbus.Conn, units ...string) error {
+	var errs []error
+	for _, u := range units {
+		err := stopUnit(conn, u, "replace", true)
+		if err != nil && !isDBusError(err, "org.freedesktop.systemd1.NoSuchUnit") {
+			errs = append(errs, err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), busTimeout)
+		conn.Object(sdDest, sdPath).CallWithContext(ctx, sdManager+".ResetFailedUnit", 0, u)
+		cancel()
+	}
+	return errors.Join(errs...)
 }
 
 // sliceDir is the cgroup path of a slice below its manager's cgroup:

@@ -1,7 +1,6 @@
 package cgroupdelegate
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -24,18 +23,6 @@ type Timer struct {
 // ErrNoUserManager is wrapped by StartTimer's error when h has no systemd
 // user instance to ask (the cgroupfs and none managers).
 var ErrNoUserManager = errors.New("no systemd user instance")
-
-// property is one (sv) of StartTransientUnit.
-type property struct {
-	Name  string
-	Value dbus.Variant
-}
-
-// auxUnit is one (sa(sv)) of StartTransientUnit: a unit started with the main one.
-type auxUnit struct {
-	Name  string
-	Props []property
-}
 
 // execCommand is one (sasb) of ExecStart: path, argv, failure ignored.
 type execCommand struct {
@@ -92,39 +79,25 @@ func (h Host) StartTimer(t Timer) error {
 	timerProps, serviceProps := timerProps(t)
 	aux := []auxUnit{{t.Name + ".service", serviceProps}}
 	unit := t.Name + ".timer"
-	start := func(obj dbus.BusObject, ctx context.Context) (dbus.ObjectPath, error) {
-		var job dbus.ObjectPath
-		err := obj.CallWithContext(ctx, sdManager+".StartTransientUnit", 0, unit, "fail", timerProps, aux).Store(&job)
-		return job, err
-	}
-	stopped := false
-	for stale := time.Now().Add(unloadTimeout); ; {
-		err = runJob(conn, "start systemd timer "+unit, start)
-		if !isDBusError(err, "org.freedesktop.systemd1.UnitExists") || time.Now().After(stale) {
-			break
-		}
-		// Units of an earlier run: stopped, they stay loaded until
-		// systemd collects them, a moment later.
-		if !stopped {
+	w, err := watchJobs(conn)
+	if err == nil {
+		defer w.close()
+		// Units of an earlier run: stopped, they stay loaded until systemd
+		// collects them, a moment later.
+		err = w.startTransient("start systemd timer "+unit, unit, timerProps, aux, unloadTimeout, func() {
 			stopUnits(conn, unit, t.Name+".service")
-			stopped = true
-		}
-		time.Sleep(100 * time.Millisecond)
+		})
+	} else {
+		err = fmt.Errorf("start systemd timer %s: %w", unit, err)
 	}
 	if err != nil {
 		stopUnits(conn, unit, t.Name+".service")
-		return err
 	}
-	return nil
+	return err
 }
 
 // unloadTimeout bounds the wait for stopped units of the same names to unload.
 var unloadTimeout = 10 * time.Second
-
-func isDBusError(err error, name string) bool {
-	var de dbus.Error
-	return errors.As(err, &de) && de.Name == name
-}
 
 // StopUnits stops each of units on h's systemd user instance and waits
 // until they are down, clearing any failed state so that they unload;
@@ -139,50 +112,4 @@ func (h Host) StopUnits(units ...string) error {
 	}
 	defer conn.Close()
 	return stopUnits(conn, units...)
-}
-
-func stopUnits(conn *dbus.Conn, units ...string) error {
-	var errs []error
-	for _, u := range units {
-		err := runJob(conn, "stop systemd unit "+u, func(obj dbus.BusObject, ctx context.Context) (dbus.ObjectPath, error) {
-			var job dbus.ObjectPath
-			err := obj.CallWithContext(ctx, sdManager+".StopUnit", 0, u, "replace").Store(&job)
-			return job, err
-		})
-		if err != nil && !isDBusError(err, "org.freedesktop.systemd1.NoSuchUnit") {
-			errs = append(errs, err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), busTimeout)
-		conn.Object(sdDest, sdPath).CallWithContext(ctx, sdManager+".ResetFailedUnit", 0, u)
-		cancel()
-	}
-	return errors.Join(errs...)
-}
-
-// runJob makes the call that queues a job, via call, and waits until
-// systemd reports the job done; a job that ends otherwise is an error.
-func runJob(conn *dbus.Conn, what string, call func(dbus.BusObject, context.Context) (dbus.ObjectPath, error)) error {
-	sigs := make(chan *dbus.Signal, 16)
-	conn.Signal(sigs)
-	defer conn.RemoveSignal(sigs)
-	match := []dbus.MatchOption{dbus.WithMatchInterface(sdManager), dbus.WithMatchMember("JobRemoved")}
-	if err := conn.AddMatchSignal(match...); err != nil {
-		return fmt.Errorf("%s: subscribe to systemd's job signals: %w", what, err)
-	}
-	defer conn.RemoveMatchSignal(match...)
-	obj := conn.Object(sdDest, sdPath)
-	ctx, cancel := context.WithTimeout(context.Background(), busTimeout)
-	defer cancel()
-	// Signals go out only once some client has subscribed; the
-	// subscription ends with the connection, so that a second job on it
-	// finds it subscribed already.
-	if err := obj.CallWithContext(ctx, sdManager+".Subscribe", 0).Err; err != nil &&
-		!isDBusError(err, "org.freedesktop.systemd1.AlreadySubscribed") {
-		return fmt.Errorf("%s: subscribe to systemd's job signals: %w", what, err)
-	}
-	job, err := call(obj, ctx)
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	return waitJob(sigs, job, what) // systemd.go
 }

@@ -6,11 +6,12 @@ import (
 	"time"
 )
 
-// TestTimerProps checks the D-Bus signatures systemd wants for each
+// TestTransientProps checks the D-Bus signatures systemd wants for each
 // transient property: a wrong one fails StartTransientUnit as a whole.
-func TestTimerProps(t *testing.T) {
+func TestTransientProps(t *testing.T) {
 	timer, service := timerProps(Timer{Name: "abc", Description: "d", Interval: 2 * time.Second,
 		Argv: []string{"/usr/bin/rpod", "healthcheck", "run", "abc"}, Env: []string{"HOME=/h"}})
+	scope := scopeProps("user.slice", "d", []int{42})
 	for _, tc := range []struct {
 		props []property
 		name  string
@@ -27,6 +28,11 @@ func TestTimerProps(t *testing.T) {
 		{service, "LogLevelMax", "i"},
 		{service, "StartLimitIntervalUSec", "t"},
 		{service, "CollectMode", "s"},
+		{scope, "Description", "s"},
+		{scope, "Slice", "s"},
+		{scope, "Delegate", "b"},
+		{scope, "PIDs", "au"},
+		{scope, "CollectMode", "s"},
 	} {
 		found := false
 		for _, p := range tc.props {
