@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/rpod/rpod/internal/atomicfile"
 )
 
 // Container paths of the files rpod writes for a container's network.
@@ -57,12 +59,7 @@ func WriteEtcFiles(dir string, cfg *Config, name, hostname string) error {
 	for base, b := range files {
 		// Replaced whole, so that a running container sharing it (its
 		// bind holds the old inode) never reads half a file.
-		p := filepath.Join(dir, base)
-		tmp := p + ".tmp"
-		if err := os.WriteFile(tmp, b, 0o644); err != nil {
-			return fmt.Errorf("write /etc/%s of the container: %w", base, err)
-		}
-		if err := os.Rename(tmp, p); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dir, base), b, 0o644); err != nil {
 			return fmt.Errorf("write /etc/%s of the container: %w", base, err)
 		}
 	}

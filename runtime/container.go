@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rpod/rpod/cgroupdelegate"
+	"github.com/rpod/rpod/internal/atomicfile"
 	"github.com/rpod/rpod/internal/proc"
 	"github.com/rpod/rpod/storage"
 )
@@ -189,7 +190,7 @@ func List(store cstorage.Store) ([]*Container, error) {
 	return out, nil
 }
 
-func (c *Container) statePath() (string, error) { return c.file("state.json") }
+func (c *Container) statePath() (string, error) { return c.file(stateFile) }
 
 // Directory is the container's own directory in the store, for its log,
 // state and the files rpod writes for it.
@@ -241,11 +242,7 @@ func (c *Container) SetState(s State) error {
 		return err
 	}
 	b, _ := json.Marshal(s)
-	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return fmt.Errorf("write container state: %w", err)
-	}
-	if err := os.Rename(tmp, p); err != nil {
+	if err := atomicfile.WriteFile(p, b, 0o600); err != nil {
 		return fmt.Errorf("write container state: %w", err)
 	}
 	return nil
@@ -309,9 +306,7 @@ func (c *Container) Remove(force bool) error {
 	}
 	// Only when mounted: an unmount rewrites mountpoints.json, and the
 	// usual caller (run --rm, a stopped container) has unmounted already.
-	if layer, err := c.LayerID(); err != nil {
-		c.store.Unmount(c.ID, true)
-	} else if n, err := c.store.Mounted(layer); err != nil || n > 0 {
+	if n, err := c.Mounts(); err != nil || n > 0 {
 		c.store.Unmount(c.ID, true)
 	}
 	if c.markRemoving() { // interrupted.go

@@ -23,13 +23,24 @@ func (c *Container) FinishCreate() error {
 // one still marked Creating, or one killed before Create recorded any
 // state (its record and layer exist, its state file does not).
 func (c *Container) CheckCreated() error {
-	s, err := c.recorded()
-	cutShort := err == nil && s.Creating && s.Status == "created"
-	if err != nil && errors.Is(err, fs.ErrNotExist) && !c.layerGone() {
-		cutShort = true
+	if _, cutShort := c.cutShort(c.recorded()); cutShort {
+		return c.incomplete()
 	}
-	if !cutShort {
-		return nil
-	}
+	return nil
+}
+
+func (c *Container) incomplete() error {
 	return fmt.Errorf("cannot start %s: %w: remove it (rpod rm %s) and create it again", c.Name, ErrIncomplete, c.Name)
+}
+
+// cutShort reads the recorded state s (err: why it could not be read) for
+// a removal or a creation cut short. A state file missing while the layer
+// is gone is a removal (lostState); with the layer there, a creation
+// killed before Create recorded any state.
+func (c *Container) cutShort(s State, err error) (removal, creation bool) {
+	if err != nil {
+		gone := c.layerGone()
+		return gone, !gone && errors.Is(err, fs.ErrNotExist)
+	}
+	return s.Status == "removing", s.Creating && s.Status == "created"
 }

@@ -24,6 +24,15 @@ func (c *Container) Changes() ([]archive.Change, error) {
 	return changes, nil
 }
 
+// Mounts is how many mounts of the container's rootfs the store counts.
+func (c *Container) Mounts() (int, error) {
+	layer, err := c.LayerID()
+	if err != nil {
+		return 0, err
+	}
+	return c.store.Mounted(layer)
+}
+
 // LayerID is the container's writable layer in the store.
 func (c *Container) LayerID() (string, error) {
 	sc, err := c.store.Container(c.ID)

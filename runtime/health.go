@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rpod/rpod/internal/atomicfile"
 )
 
 // HealthConfig is a container's health check, podman's (and Docker's) shape.
@@ -111,10 +113,7 @@ func (c *Container) updateHealth(f func(*HealthState)) (HealthState, error) {
 	}
 	f(&h)
 	b, _ := json.Marshal(h)
-	if err := os.WriteFile(p+".tmp", b, 0o600); err != nil {
-		return h, fmt.Errorf("write health state: %w", err)
-	}
-	if err := os.Rename(p+".tmp", p); err != nil {
+	if err := atomicfile.WriteFile(p, b, 0o600); err != nil {
 		return h, fmt.Errorf("write health state: %w", err)
 	}
 	return h, nil

@@ -13,9 +13,6 @@ import (
 	"github.com/rpod/rpod/runtime/initbin"
 )
 
-// mfdExec asks for an executable memfd where the kernel (6.3+) wants it said.
-const mfdExec = 0x10
-
 // initBroken is set once exec of the appended init failed (a kernel
 // refusing exec from memory, vm.memfd_noexec): rpod itself runs it then.
 var initBroken atomic.Bool
@@ -47,7 +44,8 @@ func appendedInit(exe string) (int, error) {
 	}
 	defer f.Close()
 	flags := unix.MFD_CLOEXEC | unix.MFD_ALLOW_SEALING
-	fd, err := unix.MemfdCreate("rpod-init", flags|mfdExec)
+	// MFD_EXEC: an executable memfd, where the kernel (6.3+) wants it said.
+	fd, err := unix.MemfdCreate("rpod-init", flags|unix.MFD_EXEC)
 	if errors.Is(err, unix.EINVAL) {
 		fd, err = unix.MemfdCreate("rpod-init", flags)
 	}

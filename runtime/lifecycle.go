@@ -4,10 +4,8 @@ package runtime
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"syscall"
 	"time"
 
@@ -92,19 +90,11 @@ func (c *Container) Wait(ctx context.Context) (int, error) {
 
 // recorded is the state as last written, without State's liveness check.
 func (c *Container) recorded() (State, error) {
-	p, err := c.statePath()
+	dir, err := c.Directory()
 	if err != nil {
 		return State{}, err
 	}
-	b, err := os.ReadFile(p)
-	if err != nil {
-		return State{}, fmt.Errorf("container %s is gone: %w", c.Name, err)
-	}
-	var s State
-	if err := json.Unmarshal(b, &s); err != nil {
-		return State{}, fmt.Errorf("container %s state: %w", c.Name, err)
-	}
-	return s, nil
+	return stateIn(dir, c.Name)
 }
 
 func waitFor(d time.Duration, done func() bool) bool {

@@ -27,7 +27,6 @@ func (c *Container) Monitor(started func(error), hooks Hooks) int {
 	unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 	// A start by the user lets the policy act again.
 	c.clearStoppedByUser()
-	c.ReapDead() // a previous owner killed while it ran left its mount (starting.go)
 	fail := func(code int, err error) int {
 		// interrupted.go, creating.go: a cut-short rm or create stays as it is shown.
 		if !errors.Is(err, ErrRemoving) && !errors.Is(err, ErrIncomplete) {

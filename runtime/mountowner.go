@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/rpod/rpod/internal/atomicfile"
 	"github.com/rpod/rpod/internal/proc"
 )
 
@@ -28,12 +29,14 @@ type mountOwner struct {
 // recording this process as the mount's owner first; release unmounts it
 // and drops the record.
 func (c *Container) MountToRun() (rootfs string, release func(), err error) {
-	c.ReapDead() // a dead owner's mount is given back before this one is taken
-	if c.State().Status == "removing" {
+	// A dead owner's mount is given back before this one is taken.
+	c.ReapDead()
+	// One read of the state for both refusals (creating.go).
+	switch removal, creation := c.cutShort(c.recorded()); {
+	case removal:
 		return "", nil, fmt.Errorf("cannot start %s: %w: finish it with rpod rm -f %s", c.Name, ErrRemoving, c.Name)
-	}
-	if err := c.CheckCreated(); err != nil { // creating.go
-		return "", nil, err
+	case creation:
+		return "", nil, c.incomplete()
 	}
 	p, err := c.file(ownerFile)
 	if err != nil {
@@ -44,10 +47,7 @@ func (c *Container) MountToRun() (rootfs string, release func(), err error) {
 		return "", nil, fmt.Errorf("record the rootfs mount: %w", err)
 	}
 	b, _ := json.Marshal(mountOwner{Pid: os.Getpid(), Start: start})
-	if err := os.WriteFile(p+".tmp", b, 0o600); err != nil {
-		return "", nil, fmt.Errorf("record the rootfs mount: %w", err)
-	}
-	if err := os.Rename(p+".tmp", p); err != nil {
+	if err := atomicfile.WriteFile(p, b, 0o600); err != nil {
 		return "", nil, fmt.Errorf("record the rootfs mount: %w", err)
 	}
 	rootfs, err = c.Mount()
@@ -77,17 +77,16 @@ func readOwner(dir string) (o mountOwner, ok bool) {
 // deadOwner reports an owner record in dir whose process is gone.
 func deadOwner(dir string) bool {
 	o, ok := readOwner(dir)
-	return ok && (o.Pid <= 0 || !proc.Alive(o.Pid, o.Start))
+	return ok && o.dead()
 }
+
+// dead: the owner's process is gone (or its record was torn).
+func (o mountOwner) dead() bool { return o.Pid <= 0 || !proc.Alive(o.Pid, o.Start) }
 
 // giveBackMount releases one count of the rootfs mount, if it holds any:
 // a dead owner may have been killed before its mount was taken.
 func (c *Container) giveBackMount() {
-	layer, err := c.LayerID()
-	if err != nil {
-		return
-	}
-	if n, err := c.store.Mounted(layer); err != nil || n <= 0 {
+	if n, err := c.Mounts(); err != nil || n <= 0 {
 		return
 	}
 	c.store.Unmount(c.ID, false)

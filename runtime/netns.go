@@ -29,7 +29,7 @@ func netNSPath(netns string) (string, error) {
 	if len(short) > 12 {
 		short = short[:12]
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "state.json"))
+	b, err := os.ReadFile(filepath.Join(dir, stateFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return "", fail(ExitRpodError, "--network container:%s: the container is not running (or was removed): start it first", short)
 	}

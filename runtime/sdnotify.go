@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/rpod/rpod/internal/atomicfile"
 )
 
 // What a systemd unit reads of a container: the notify messages of
@@ -96,11 +98,7 @@ func (c *Container) WriteMonitorPidFile(pid int) (func(), error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("monitor pid file: %w", err)
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
-		return nil, fmt.Errorf("monitor pid file: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := atomicfile.WriteFile(path, []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
 		return nil, fmt.Errorf("monitor pid file: %w", err)
 	}
 	return func() { os.Remove(path) }, nil

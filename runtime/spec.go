@@ -70,6 +70,10 @@ type Spec struct {
 	rootfsTree *os.File
 }
 
+// stateFile is the container's state record in its directory; the init
+// step reads another container's for --network container:.
+const stateFile = "state.json"
+
 // Exit codes that podman gives for failures before the command runs.
 const (
 	ExitRpodError  = 125

@@ -4,6 +4,7 @@ package runtime
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -62,7 +63,7 @@ func (c *Container) ReapDead() {
 	if err != nil {
 		return
 	}
-	if !ownerGone(stateIn(dir)) && !deadOwner(dir) {
+	if !ownerGone(stateIn(dir, c.Name)) && !deadOwner(dir) {
 		return // the common case, seen without taking the lock
 	}
 	// One at a time: a second reaper must find the exit recorded, not unmount again.
@@ -70,10 +71,10 @@ func (c *Container) ReapDead() {
 		defer f.Close()
 		unix.Flock(int(f.Fd()), unix.LOCK_EX)
 	}
-	s, err := stateIn(dir)
+	s, err := stateIn(dir, c.Name)
 	runGone := ownerGone(s, err)
-	_, hasOwner := readOwner(dir)
-	mountGone := deadOwner(dir)
+	o, hasOwner := readOwner(dir)
+	mountGone := hasOwner && o.dead()
 	if runGone && c.SetState(State{Status: "exited", ExitCode: -1, StartedAt: s.StartedAt, FinishedAt: time.Now(), RestartCount: s.RestartCount}) != nil {
 		return
 	}
@@ -86,14 +87,17 @@ func (c *Container) ReapDead() {
 	}
 }
 
-// stateIn reads the state recorded in the container's directory dir.
-func stateIn(dir string) (State, error) {
-	var s State
-	b, err := os.ReadFile(filepath.Join(dir, "state.json"))
-	if err == nil {
-		err = json.Unmarshal(b, &s)
+// stateIn reads the state recorded in dir, the directory of the container called name.
+func stateIn(dir, name string) (State, error) {
+	b, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if err != nil {
+		return State{}, fmt.Errorf("container %s is gone: %w", name, err)
 	}
-	return s, err
+	var s State
+	if err := json.Unmarshal(b, &s); err != nil {
+		return State{}, fmt.Errorf("container %s state: %w", name, err)
+	}
+	return s, nil
 }
 
 // ownerGone reports a record that says running while neither the

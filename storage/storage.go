@@ -14,6 +14,8 @@ import (
 	cstorage "go.podman.io/storage"
 	"go.podman.io/storage/pkg/homedir"
 	"go.podman.io/storage/types"
+
+	"github.com/rpod/rpod/internal/atomicfile"
 )
 
 // Options says where the store lives and which driver it uses.
@@ -106,10 +108,7 @@ func Open(o Options) (cstorage.Store, error) {
 			continue
 		}
 		b, _ := json.Marshal(c)
-		tmp := recordPath(o.GraphRoot) + ".tmp"
-		if err := os.WriteFile(tmp, b, 0o600); err == nil {
-			os.Rename(tmp, recordPath(o.GraphRoot))
-		}
+		atomicfile.WriteFile(recordPath(o.GraphRoot), b, 0o600)
 		return s, nil
 	}
 	err := fmt.Errorf("no storage driver works here: %w", errors.Join(errs...))

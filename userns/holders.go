@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rpod/rpod/internal/atomicfile"
 	"github.com/rpod/rpod/internal/proc"
 )
 
@@ -40,8 +41,7 @@ func registerHolder() {
 		return
 	}
 	p := filepath.Join(hd, strconv.Itoa(pid))
-	os.WriteFile(p+".tmp", []byte(strconv.FormatUint(st, 10)), 0o600)
-	os.Rename(p+".tmp", p)
+	atomicfile.WriteFile(p, []byte(strconv.FormatUint(st, 10)), 0o600)
 }
 
 // liveHolders returns the pids of the recorded holders that still run,
@@ -130,11 +130,7 @@ func pauseIn(dir string, holder int) error {
 	if err != nil {
 		return fail(err)
 	}
-	tmp := pidFile(dir) + ".tmp"
-	if err := os.WriteFile(tmp, []byte(fmt.Sprintf("%d %d\n", pid, st)), 0o600); err != nil {
-		return fail(err)
-	}
-	if err := os.Rename(tmp, pidFile(dir)); err != nil {
+	if err := atomicfile.WriteFile(pidFile(dir), []byte(fmt.Sprintf("%d %d\n", pid, st)), 0o600); err != nil {
 		return fail(err)
 	}
 	cmd.Process.Release()

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rpod/rpod/internal/atomicfile"
 )
 
 // Volume is one named volume, with podman's inspect fields.
@@ -100,11 +102,7 @@ func (s *Store) create(name string, labels map[string]string, anonymous bool) (*
 
 func (s *Store) save(v *Volume) error {
 	b, _ := json.MarshalIndent(v, "", "  ")
-	tmp := s.meta(v.Name) + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return fmt.Errorf("record volume %s: %w", v.Name, err)
-	}
-	if err := os.Rename(tmp, s.meta(v.Name)); err != nil {
+	if err := atomicfile.WriteFile(s.meta(v.Name), b, 0o600); err != nil {
 		return fmt.Errorf("record volume %s: %w", v.Name, err)
 	}
 	return nil

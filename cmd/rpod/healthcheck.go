@@ -27,10 +27,11 @@ func healthRunArgs(id string) []string {
 // stopStaleHealthTimer stops the systemd timer that ran this check when
 // its container is gone or no longer runs: its monitor died, or the
 // container was removed, before stopping it. Checks run by hand, and a
-// paused container's, leave it be.
+// paused container's, leave it be. The timer names the container by its
+// full id (HealthRunArgs), which it also sets in HealthTimerEnv.
 func stopStaleHealthTimer(name string, c *runtime.Container) {
 	id := os.Getenv(runtime.HealthTimerEnv)
-	if id == "" || (c != nil && c.ID != id) || (c == nil && name != id) {
+	if id == "" || name != id {
 		return
 	}
 	if c != nil && c.State().Status == "running" {

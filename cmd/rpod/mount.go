@@ -64,11 +64,7 @@ func listMounted(store cstorage.Store, noTrunc bool) error {
 	}
 	for _, c := range cs {
 		c.ReapDead() // a container whose owner was killed is not mounted for anyone
-		layer, err := c.LayerID()
-		if err != nil {
-			continue
-		}
-		if n, err := store.Mounted(layer); err != nil || n == 0 {
+		if n, err := c.Mounts(); err != nil || n == 0 {
 			continue
 		}
 		dir, err := store.Mount(c.ID, "")
@@ -106,10 +102,8 @@ func newUnmountCmd() *cobra.Command {
 					return err
 				}
 				for _, c := range cs {
-					if layer, err := c.LayerID(); err == nil {
-						if n, err := store.Mounted(layer); err == nil && n > 0 && !c.Running() {
-							args = append(args, c.ID)
-						}
+					if n, err := c.Mounts(); err == nil && n > 0 && !c.Running() {
+						args = append(args, c.ID)
 					}
 				}
 			}

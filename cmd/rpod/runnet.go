@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/rpod/rpod/image"
+	"github.com/rpod/rpod/internal/atomicfile"
 	"github.com/rpod/rpod/netslirp"
 	"github.com/rpod/rpod/runtime"
 )
@@ -140,11 +141,7 @@ func storeNetwork(c *runtime.Container, cfg *netslirp.Config) error {
 		return err
 	}
 	// Whole or not at all: a kill midway must not leave half a file.
-	p := filepath.Join(dir, networkFile)
-	if err := os.WriteFile(p+".tmp", b, 0o600); err != nil {
-		return fmt.Errorf("record network: %w", err)
-	}
-	if err := os.Rename(p+".tmp", p); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, networkFile), b, 0o600); err != nil {
 		return fmt.Errorf("record network: %w", err)
 	}
 	return nil
