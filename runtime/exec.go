@@ -3,7 +3,6 @@
 package runtime
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/signal"
@@ -77,7 +76,7 @@ func execInContainer(s *Spec, sock *os.File) error {
 		return fail(ExitRpodError, "no command specified: give one after the container name")
 	}
 	if s.Terminal {
-		if err := execTerminal(sock, int(u.UID)); err != nil {
+		if err := execTerminal(s, sock, int(u.UID)); err != nil {
 			return err
 		}
 	}
@@ -90,7 +89,7 @@ func execInContainer(s *Spec, sock *os.File) error {
 
 // execTerminal makes a pty in the container's own devpts the process's
 // stdio and controlling terminal, and sends its master to rpod exec.
-func execTerminal(sock *os.File, uid int) error {
+func execTerminal(s *Spec, sock *os.File, uid int) error {
 	mfd, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("open the container's /dev/ptmx: %w", err)
@@ -122,9 +121,5 @@ func execTerminal(sock *os.File, uid int) error {
 	if err := unix.IoctlSetInt(0, unix.TIOCSCTTY, 0); err != nil {
 		return fmt.Errorf("set controlling terminal: %w", err)
 	}
-	b, _ := json.Marshal(syncMsg{Type: "pty"})
-	if err := unix.Sendmsg(int(sock.Fd()), b, unix.UnixRights(mfd), nil, 0); err != nil {
-		return fmt.Errorf("send pty to rpod: %w", err)
-	}
-	return nil
+	return sendPTY(sock, mfd, s) // mounts.go
 }

@@ -107,7 +107,7 @@ func initContainer(s *Spec, sock *os.File) error {
 		return err
 	}
 	if s.Terminal {
-		if err := setupTerminal(root, sock); err != nil {
+		if err := setupTerminal(root, s, sock); err != nil {
 			return err
 		}
 	}

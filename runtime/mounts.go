@@ -180,7 +180,7 @@ func remountRO(p string) error {
 
 // setupTerminal creates the container's pty in its own devpts, so that the
 // tty the command sees is its own, and sends the master to the parent.
-func setupTerminal(root string, sock *os.File) error {
+func setupTerminal(root string, s *Spec, sock *os.File) error {
 	master, err := os.OpenFile(filepath.Join(root, "dev/pts/ptmx"), os.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("open pty master: %w", err)
@@ -215,6 +215,15 @@ func setupTerminal(root string, sock *os.File) error {
 	unix.Setsid() // already a session leader when the parent asked for Setsid
 	if err := unix.IoctlSetInt(0, unix.TIOCSCTTY, 0); err != nil {
 		return fmt.Errorf("set controlling terminal: %w", err)
+	}
+	return sendPTY(sock, mfd, s)
+}
+
+// sendPTY gives the pty master mfd the spec's console size and sends it
+// to rpod, which copies between it and its own terminal.
+func sendPTY(sock *os.File, mfd int, s *Spec) error {
+	if cs := s.ConsoleSize; cs != nil {
+		unix.IoctlSetWinsize(mfd, unix.TIOCSWINSZ, &unix.Winsize{Row: cs.Rows, Col: cs.Cols})
 	}
 	b, _ := json.Marshal(syncMsg{Type: "pty"})
 	if err := unix.Sendmsg(int(sock.Fd()), b, unix.UnixRights(mfd), nil, 0); err != nil {

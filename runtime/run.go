@@ -86,6 +86,7 @@ type spawned struct {
 	parent *os.File // the socket's end in rpod
 	what   string
 	thread threadLock
+	stdio  Stdio // the streams it was given, which with a pty are rpod's terminal
 	// sigs catches the signals rpod forwards once the command runs;
 	// sigsReady is closed once it does (catchSignals).
 	sigs      chan os.Signal
@@ -189,7 +190,7 @@ func spawnChildExe(exe, arg, what string, env []string, attr *syscall.SysProcAtt
 		}
 		return nil, &startError{fmt.Errorf("start %s: %w", what, err)}
 	}
-	c := &spawned{cmd: cmd, parent: parent, what: what, thread: threadLock{locked: locked}}
+	c := &spawned{cmd: cmd, parent: parent, what: what, thread: threadLock{locked: locked}, stdio: stdio}
 	c.catchSignals()
 	return c, nil
 }
@@ -217,6 +218,11 @@ func (c *spawned) finish(spec *Spec, tree int, hooks Hooks) (*Process, error) {
 		if p.net, err = hooks.Network(c.cmd.Process.Pid); err != nil {
 			p.kill()
 			return nil, err
+		}
+	}
+	if spec.Terminal {
+		if ws := terminalSize(c.stdio); ws != nil {
+			spec.ConsoleSize = &ConsoleSize{Rows: ws.Row, Cols: ws.Col}
 		}
 	}
 	// A child that fails before it reads the spec has already put its
@@ -405,13 +411,21 @@ func (p *Process) resize(stdio Stdio) {
 	if p.master == nil {
 		return
 	}
+	if ws := terminalSize(stdio); ws != nil {
+		unix.IoctlSetWinsize(int(p.master.Fd()), unix.TIOCSWINSZ, ws)
+	}
+}
+
+// terminalSize is the size of rpod's terminal (its stdin's, else its
+// stdout's); nil when neither is one.
+func terminalSize(stdio Stdio) *unix.Winsize {
 	for _, f := range []*os.File{stdio.In, stdio.Out} {
 		if f == nil {
 			continue
 		}
 		if ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ); err == nil {
-			unix.IoctlSetWinsize(int(p.master.Fd()), unix.TIOCSWINSZ, ws)
-			return
+			return ws
 		}
 	}
+	return nil
 }

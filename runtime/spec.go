@@ -66,8 +66,18 @@ type Spec struct {
 	// the container's directory, where they are written at each start.
 	EtcFiles []string `json:"etcFiles,omitempty"`
 	EtcDir   string   `json:"etcDir,omitempty"`
+	// ConsoleSize is rpod's terminal's size as the command starts, with
+	// Terminal: set on the pty before the command runs (the OCI spec's
+	// consoleSize), not after, when the command may have read it.
+	ConsoleSize *ConsoleSize `json:"consoleSize,omitempty"`
 	// rootfsTree is the rootfs mount a prestarted init step was sent (specsock.go).
 	rootfsTree *os.File
+}
+
+// ConsoleSize is a terminal's size in characters.
+type ConsoleSize struct {
+	Rows uint16 `json:"rows"`
+	Cols uint16 `json:"cols"`
 }
 
 // stateFile is the container's state record in its directory; the init
