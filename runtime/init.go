@@ -129,20 +129,9 @@ func initContainer(s *Spec, sock *os.File) error {
 	if err := loopbackUp(); err != nil {
 		return err
 	}
-	u, err := resolveUserIn(s.User)
+	u, env, cwd, err := processUser(s)
 	if err != nil {
-		return fail(ExitRpodError, "%v", err)
-	}
-	if err := addGroups(s, &u); err != nil {
 		return err
-	}
-	env := s.Env
-	if !hasEnv(env, "HOME") {
-		env = append(env, "HOME="+u.Home)
-	}
-	cwd := s.Cwd
-	if cwd == "" {
-		cwd = "/"
 	}
 	if err := os.MkdirAll(cwd, 0o755); err != nil {
 		return fmt.Errorf("create working directory %s: %w", cwd, err)
@@ -159,6 +148,27 @@ func initContainer(s *Spec, sock *os.File) error {
 	}
 	path, args := withInit(s, path, s.Args)
 	return execAs(s, u, path, args, env)
+}
+
+// processUser resolves the user the command runs as, with its groups, its
+// environment (HOME from the user's entry unless the spec sets one) and its
+// working directory.
+func processUser(s *Spec) (u ExecUser, env []string, cwd string, err error) {
+	if u, err = resolveUserIn(s.User); err != nil {
+		return u, nil, "", fail(ExitRpodError, "%v", err)
+	}
+	if err := addGroups(s, &u); err != nil {
+		return u, nil, "", err
+	}
+	env = s.Env
+	if !hasEnv(env, "HOME") {
+		env = append(env, "HOME="+u.Home)
+	}
+	cwd = s.Cwd
+	if cwd == "" {
+		cwd = "/"
+	}
+	return u, env, cwd, nil
 }
 
 // execAs drops to the container's credentials and execs; every step acts on

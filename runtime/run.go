@@ -131,6 +131,9 @@ func (c *spawned) catchSignals() {
 // spawnChild starts a child step, which waits for its spec; the memfd it
 // ran from is closed once it has exec'd.
 func spawnChild(arg, what string, env []string, attr *syscall.SysProcAttr, terminal bool, stdio Stdio) (*spawned, error) {
+	if arg == execArg {
+		return spawnExecStep(env, attr, terminal, stdio) // exec.go
+	}
 	exe, embedded, done, err := childExe(arg) // initexe.go
 	if err != nil {
 		return nil, err
@@ -156,7 +159,8 @@ type startError struct{ err error }
 func (e *startError) Error() string { return e.err.Error() }
 func (e *startError) Unwrap() error { return e.err }
 
-func spawnChildExe(exe, arg, what string, env []string, attr *syscall.SysProcAttr, terminal bool, stdio Stdio) (*spawned, error) {
+// The sync socket is the child's fd 3; extra files follow it from fd 4.
+func spawnChildExe(exe, arg, what string, env []string, attr *syscall.SysProcAttr, terminal bool, stdio Stdio, extra ...*os.File) (*spawned, error) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("sync socket: %w", err)
@@ -167,7 +171,7 @@ func spawnChildExe(exe, arg, what string, env []string, attr *syscall.SysProcAtt
 	cmd := exec.Command(exe, arg)
 	cmd.Args[0] = "rpod-" + strings.TrimPrefix(arg, "__rpod_") // rpod-init, rpod-exec in ps
 	cmd.Env = append([]string{}, env...)
-	cmd.ExtraFiles = []*os.File{child}
+	cmd.ExtraFiles = append([]*os.File{child}, extra...)
 	cmd.Dir = "/"
 	if !terminal {
 		if stdio.In != nil {

@@ -3,8 +3,9 @@
 // filesystem info (every Go program), and setns(CLONE_NEWPID) moves only the
 // children. So this process joins the container's namespaces, forks, and
 // stays behind in C to relay signals and the exit status, while the child
-// returns into Go (runtime.ExecMain) as a member of the container's pid
-// namespace.
+// runs rpod's init step program (runtime.ExecMain in cmd/rpod-init) as a
+// member of the container's pid namespace, or returns into Go when rpod
+// has none appended.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +26,7 @@
 // Shared with runtime/exec.go.
 #define EXEC_ARG "__rpod_exec"
 #define EXEC_PID_ENV "_RPOD_EXEC_PID"
+#define EXEC_STEP_ENV "_RPOD_EXEC_STEP"
 #define SYNC_FD 3
 
 static volatile pid_t exec_child;
@@ -103,6 +106,17 @@ static void relay(pid_t child, const sigset_t *old) {
 	_exit(WEXITSTATUS(status));
 }
 
+// step_fd is the init step's program rpod exec handed us, or -1.
+static int step_fd(void) {
+	const char *s = getenv(EXEC_STEP_ENV);
+	if (s == NULL)
+		return -1;
+	int fd = atoi(s);
+	if (fd <= SYNC_FD || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -1;
+	return fd;
+}
+
 // same_ns reports whether fd is the namespace of that kind we are in.
 static int same_ns(int fd, const char *name, long pid) {
 	char path[64];
@@ -171,6 +185,7 @@ int rpod_exec_enter(int argc, char **argv) {
 	}
 	if (chdir("/") < 0)
 		exec_fail("change to the container's root: %s", strerror(errno));
+	int step = step_fd(); // close-on-exec now: the command must not inherit it
 	// No signal may find the parent without its relay in place.
 	sigset_t all, old;
 	sigfillset(&all);
@@ -180,8 +195,20 @@ int rpod_exec_enter(int argc, char **argv) {
 		exec_fail("fork into the container: %s", strerror(errno));
 	if (child == 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
+		// Not all of rpod again: the small static init step program
+		// starts in a fraction of the time. exec keeps the capabilities
+		// setns gave only to root, so first become the namespace's root
+		// (with --userns keep-id we are the user there). A kernel
+		// refusing to exec from memory (vm.memfd_noexec), or a
+		// namespace with no root, leaves us here.
+		if (step >= 0 && (getuid() == 0 || (setresgid(0, 0, 0) == 0 && setresuid(0, 0, 0) == 0))) {
+			extern char **environ;
+			syscall(SYS_execveat, step, "", argv, environ, AT_EMPTY_PATH);
+		}
 		return 1; // into Go: runtime.ExecMain
 	}
+	if (step >= 0)
+		close(step); // the exec session may run long: no copy of the program with it
 	close(SYNC_FD); // the child's alone, so that its exec ends rpod's read
 	relay(child, &old);
 	return 1;

@@ -1,8 +1,18 @@
 // Command rpod-init is the init step of a container alone: package runtime
 // built with the rpodinit tag, so that starting it costs what a small static
-// Go program costs rather than all of rpod's package initialisation.
+// Go program costs rather than all of rpod's package initialisation. rpod
+// exec's step inside a running container runs it too (userns/exec.c).
 package main
 
-import "github.com/rpod/rpod/runtime"
+import (
+	"os"
 
-func main() { runtime.InitMain() }
+	"github.com/rpod/rpod/runtime"
+)
+
+func main() {
+	if runtime.IsExec(os.Args) {
+		runtime.ExecMain()
+	}
+	runtime.InitMain()
+}
