@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	goruntime "runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"unsafe"
@@ -174,6 +175,9 @@ func processUser(s *Spec) (u ExecUser, env []string, cwd string, err error) {
 // execAs drops to the container's credentials and execs; every step acts on
 // the locked thread only, which exec turns into the process's state.
 func execAs(s *Spec, u ExecUser, path string, args, env []string) error {
+	if err := closeInherited(); err != nil {
+		return err
+	}
 	if err := setRlimits(s); err != nil {
 		return err
 	}
@@ -219,6 +223,28 @@ func execAs(s *Spec, u ExecUser, path string, args, env []string) error {
 	default:
 		return fail(ExitCannotExec, "exec %q: %v: the command cannot be invoked", args[0], err)
 	}
+}
+
+// closeInherited has exec close every descriptor but stdio: rpod hands its
+// children only those, but a descriptor rpod inherited open from its own
+// caller would otherwise reach the command, and one of a host directory
+// leads out of the container's root.
+func closeInherited() error {
+	err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
+	if err == nil {
+		return nil
+	}
+	// Before Linux 5.11: each one the process has.
+	ents, rerr := os.ReadDir("/proc/self/fd")
+	if rerr != nil {
+		return fmt.Errorf("close inherited descriptors: %w (%v)", err, rerr)
+	}
+	for _, e := range ents {
+		if fd, perr := strconv.Atoi(e.Name()); perr == nil && fd > 2 {
+			unix.CloseOnExec(fd)
+		}
+	}
+	return nil
 }
 
 func setgroups(g []uint32) error {

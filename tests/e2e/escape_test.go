@@ -623,3 +623,29 @@ func TestEscapeSparseLayer(t *testing.T) {
 	ok(t, env, append(st, "run", "--rm", "busybox", "true")...)
 	ok(t, env, append(st, "images")...)
 }
+
+// TestEscapeInheritedDescriptor: a descriptor of a host directory that
+// rpod's caller left open (no close-on-exec) does not reach the command, in
+// rpod run or rpod exec; through /proc/self/fd it would lead out of the
+// container's root to the host's files.
+func TestEscapeInheritedDescriptor(t *testing.T) {
+	dir, path := canary(t)
+	script := `for fd in 7 8; do [ -e /proc/self/fd/$fd ] && echo "INHERITED $fd"; done; cat /proc/self/fd/8/` + filepath.Base(path) + ` 2>/dev/null && echo READ-HOST; true`
+	viaShell := func(args ...string) result {
+		// The shell opens 7 and 8 without close-on-exec and execs rpod.
+		return suite.RunCmd(baseEnv, nil, "sh", append([]string{"-c", `exec 7</dev/null 8<"$1"; shift; exec "$@"`, "sh", dir, rpodBin}, args...)...)
+	}
+	check := func(what string, r result) {
+		t.Helper()
+		if r.Code != 0 {
+			t.Fatalf("%s: exit %d: %s", what, r.Code, r.Err)
+		}
+		if strings.TrimSpace(r.Out) != "" {
+			t.Errorf("%s: %q", what, r.Out)
+		}
+	}
+	check("run", viaShell("run", "--rm", "busybox", "sh", "-c", script))
+	c := startContainer(t, "escape-fds")
+	check("exec", viaShell("exec", c.name, "sh", "-c", script))
+	checkCanary(t, dir, path)
+}
