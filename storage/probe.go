@@ -9,7 +9,7 @@ import (
 // runRoot, the same test mount Open's probe makes, and returns why it fails.
 // The caller must be root in a user namespace (see package hostcheck).
 func ProbeOverlay(graphRoot, runRoot string) error {
-	s, err := get(Options{GraphRoot: graphRoot, RunRoot: runRoot}, "overlay", singleIDOptions()("overlay"))
+	s, err := get(Options{GraphRoot: graphRoot, RunRoot: runRoot}, "overlay", driverOptions()("overlay"))
 	if err != nil {
 		return err
 	}

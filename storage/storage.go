@@ -90,7 +90,7 @@ func Open(o Options) (cstorage.Store, error) {
 			return nil, fmt.Errorf("create store directory: %w: choose another with --root/--runroot or storage.conf", err)
 		}
 	}
-	extra := singleIDOptions()
+	extra := driverOptions()
 	if o.Driver != "" {
 		return get(o, o.Driver, append(o.DriverOptions, extra(o.Driver)...))
 	}
@@ -148,18 +148,29 @@ func candidates(userOpts []string) []driverRecord {
 	return append(c, driverRecord{Driver: "vfs"})
 }
 
-// singleIDOptions lets a store work in a namespace with one ID: image files
-// owned by other IDs cannot be chowned there, as with podman.
-func singleIDOptions() func(driver string) []string {
-	b, err := os.ReadFile("/proc/self/uid_map")
-	if err != nil || len(strings.Split(strings.TrimSpace(string(b)), "\n")) > 1 {
-		return func(string) []string { return nil }
+// driverOptions are the options rpod adds for driver. overlay.skip_mount_home:
+// rpod's mount namespace, made in its own user namespace, receives the
+// host's mounts as slaves and propagates none back, so the driver's home
+// needs no private bind mount of its own, which would outlive each command
+// in that namespace. ignore_chown_errors lets a store work in a namespace
+// with one ID: image files owned by other IDs cannot be chowned there, as
+// with podman.
+func driverOptions() func(driver string) []string {
+	singleID := false
+	if b, err := os.ReadFile("/proc/self/uid_map"); err == nil && len(strings.Split(strings.TrimSpace(string(b)), "\n")) == 1 {
+		f := strings.Fields(string(b))
+		singleID = len(f) == 3 && f[2] == "1"
 	}
-	f := strings.Fields(string(b))
-	if len(f) != 3 || f[2] != "1" {
-		return func(string) []string { return nil }
+	return func(driver string) []string {
+		var opts []string
+		if driver == "overlay" {
+			opts = append(opts, "overlay.skip_mount_home=true")
+		}
+		if singleID {
+			opts = append(opts, driver+".ignore_chown_errors=true")
+		}
+		return opts
 	}
-	return func(driver string) []string { return []string{driver + ".ignore_chown_errors=true"} }
 }
 
 func get(o Options, driver string, opts []string) (cstorage.Store, error) {
@@ -183,4 +194,17 @@ func MountProgram(s cstorage.Store) string {
 		}
 	}
 	return ""
+}
+
+// Close ends a command's use of the store. containers/storage's Shutdown
+// is only needed to remove the staging directories an interrupted partial
+// pull left (and it takes no action while any layer is mounted); it
+// also records a write on the driver's lock, which makes the next rpod
+// set the driver up afresh, some 10 ms of every command. So it runs only
+// when there are staging directories.
+func Close(s cstorage.Store) {
+	ents, err := os.ReadDir(filepath.Join(s.GraphRoot(), s.GraphDriverName(), "staging"))
+	if err == nil && len(ents) > 0 {
+		s.Shutdown(false)
+	}
 }

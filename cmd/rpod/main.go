@@ -65,7 +65,7 @@ func run(args []string) int {
 	root.SetArgs(args)
 	err := root.Execute()
 	if g.store != nil {
-		g.store.Shutdown(false)
+		storage.Close(g.store)
 	}
 	if err == nil {
 		return 0

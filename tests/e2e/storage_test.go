@@ -10,7 +10,7 @@ import (
 func TestStorageProbeChoosesNativeOverlay(t *testing.T) {
 	env := newWorld(t)
 	ok(t, env, "pull", "-q", "busybox")
-	if out := ok(t, env, "info", "--format", "{{.Store.GraphDriverName}} {{.Store.GraphOptions}}"); out != "overlay map[]\n" {
+	if out := ok(t, env, "info", "--format", "{{.Store.GraphDriverName}} {{.Store.GraphOptions}}"); out != "overlay map[overlay.skip_mount_home:true]\n" {
 		t.Errorf("driver on this kernel = %q, want native overlay with no mount program", out)
 	}
 	rec, err := os.ReadFile(filepath.Join(getenv(env, "XDG_DATA_HOME"), "rpod/storage/rpod-driver.json"))
@@ -70,3 +70,26 @@ func TestStorageUnwritableRoot(t *testing.T) {
 	// /proc/1 exists and is not the user's: no store can be created under it.
 	wantError(t, run(env, nil, "--root", "/proc/1/rpod", "images"), 125, "create store directory")
 }
+
+// TestStorageStagingLeftoversPruned: rpod skips containers/storage's
+// Shutdown (it makes the next command set the driver up again), except
+// when a pull interrupted midway left a staging directory: the next
+// command removes it.
+func TestStorageStagingLeftoversPruned(t *testing.T) {
+	env := newWorld(t)
+	out := strings.Fields(ok(t, env, "info", "--format", "{{.Store.GraphDriverName}} {{.Store.GraphRoot}}"))
+	if len(out) != 2 {
+		t.Fatalf("info: %q", out)
+	}
+	stale := filepath.Join(out[1], out[0], "staging", "interrupted-pull")
+	if err := os.MkdirAll(stale, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(stale, "diff"), "half a layer")
+	ok(t, env, "ps", "-a")
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the interrupted pull's staging directory is still there: %v", err)
+	}
+	ok(t, env, "ps", "-a") // and with none left, nothing to do
+}
+

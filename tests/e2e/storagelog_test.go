@@ -23,6 +23,9 @@ func TestStorageErrorOneLine(t *testing.T) {
 	if driver == "vfs" {
 		dir = filepath.Join(graph, "vfs", "dir", id)
 	}
+	if err := os.MkdirAll(filepath.Join(graph, driver+"-layers"), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	writeFile(t, filepath.Join(graph, driver+"-layers", "layers.json"),
 		`[{"id":"`+id+`","created":"2026-01-01T00:00:00Z","flags":{"incomplete":true}}]`)
 	// A read-only mount in rpod's namespace: the layer can be neither moved nor removed.
