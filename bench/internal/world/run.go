@@ -53,7 +53,8 @@ func RunError(err error, errFile *os.File) error {
 }
 
 // RunOnce runs r's command once in the world and returns its wall time:
-// time.Now() around exec.Cmd.Run().
+// time.Now() around exec.Cmd.Run(). Then, untimed, it waits for what the
+// command left running to exit (settle), once Reap has been called.
 func (w *World) RunOnce(ctx context.Context, r *Row) (time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, RunTimeout)
 	defer cancel()
@@ -64,9 +65,16 @@ func (w *World) RunOnce(ctx context.Context, r *Row) (time.Duration, error) {
 	}
 	defer done()
 
+	var before map[int]bool
+	if reaping {
+		before = children()
+	}
 	start := time.Now()
 	err = cmd.Run()
 	d := time.Since(start)
+	if reaping {
+		settle(before)
+	}
 	if err != nil {
 		return d, RunError(err, errFile)
 	}

@@ -1,0 +1,96 @@
+package world
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// SettleMax bounds the untimed wait after a run for what it left running.
+const SettleMax = 3 * time.Second
+
+// Reap makes this process the subreaper of everything it starts, so that
+// processes a timed command leaves running when it returns (podman's conmon
+// runs `podman container cleanup` after podman exits) become its children
+// and settle can wait for them.
+func Reap() error {
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return err
+	}
+	reaping = true
+	return nil
+}
+
+// reaping: Reap made this process a subreaper, and RunOnce settles.
+var reaping bool
+
+// children lists this process's children: its own and orphans it reaped.
+func children() map[int]bool {
+	self := os.Getpid()
+	out := map[int]bool{}
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return out
+	}
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if ppid(pid) == self {
+			out[pid] = true
+		}
+	}
+	return out
+}
+
+// ppid reads the parent of pid from /proc/PID/stat, -1 if it is gone.
+func ppid(pid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return -1
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return -1
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 2 {
+		return -1
+	}
+	p, err := strconv.Atoi(f[1])
+	if err != nil {
+		return -1
+	}
+	return p
+}
+
+// settle waits, untimed, until every child that was not in before has
+// exited (reaping it), or SettleMax has passed: the next timed run then
+// starts on a machine the previous one no longer loads.
+func settle(before map[int]bool) {
+	deadline := time.Now().Add(SettleMax)
+	for {
+		left := 0
+		for pid := range children() {
+			if before[pid] {
+				continue
+			}
+			var si unix.Siginfo
+			// WNOWAIT first: a child that has not exited is left alone.
+			if err := unix.Waitid(unix.P_PID, pid, &si, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil); err == nil && si.Signo != 0 {
+				unix.Waitid(unix.P_PID, pid, &si, unix.WEXITED|unix.WNOHANG, nil)
+				continue
+			}
+			left++
+		}
+		if left == 0 || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
