@@ -54,7 +54,7 @@ func RunError(err error, errFile *os.File) error {
 
 // RunOnce runs r's command once in the world and returns its wall time:
 // time.Now() around exec.Cmd.Run(). Then, untimed, it waits for what the
-// command left running to exit (settle), once Reap has been called.
+// command left running to exit (settle), inside Measure.
 func (w *World) RunOnce(ctx context.Context, r *Row) (time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, RunTimeout)
 	defer cancel()
@@ -99,6 +99,7 @@ func (w *World) Measure(ctx context.Context, rows []*Row, n, warmups int, before
 		}
 		return w.RunOnce(ctx, r)
 	}
+	defer reap()() // settle.go
 	for _, r := range rows {
 		if r.Why != "" {
 			continue

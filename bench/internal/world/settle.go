@@ -12,19 +12,25 @@ import (
 // SettleMax bounds the untimed wait after a run for what it left running.
 const SettleMax = 3 * time.Second
 
-// Reap makes this process the subreaper of everything it starts, so that
-// processes a timed command leaves running when it returns (podman's conmon
-// runs `podman container cleanup` after podman exits) become its children
-// and settle can wait for them.
-func Reap() error {
+// reap makes this process the subreaper of what is orphaned under it until
+// the returned stop: processes a timed command leaves running when it
+// returns (podman's conmon runs `podman container cleanup` after podman
+// exits) become its children, and settle waits for them. Only for the
+// timing loop: a long-lived process (a container's monitor or conmon)
+// orphaned to it would stay a zombie once it exits, and look alive to the
+// tool that waits for it to go.
+func reap() (stop func()) {
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		return err
+		return func() {}
 	}
 	reaping = true
-	return nil
+	return func() {
+		unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+		reaping = false
+	}
 }
 
-// reaping: Reap made this process a subreaper, and RunOnce settles.
+// reaping: RunOnce settles after each run (inside Measure).
 var reaping bool
 
 // children lists this process's children: its own and orphans it reaped.

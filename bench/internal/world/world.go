@@ -87,9 +87,6 @@ func (w *World) Close(keep bool) {
 
 // Setup starts the registry, writes the configuration and locates or builds rpod.
 func (w *World) Setup(ctx context.Context, rpodFlag string) error {
-	if err := Reap(); err != nil {
-		return fmt.Errorf("become the subreaper of the commands timed: %w", err)
-	}
 	reg, err := fixture.StartRegistry(filepath.Join(w.Dir, "registry"))
 	if err != nil {
 		return err
