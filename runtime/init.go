@@ -151,6 +151,26 @@ func initContainer(s *Spec, sock *os.File) error {
 	return execAs(s, u, path, args, env)
 }
 
+// rearmParentDeath sets the signal the command gets when rpod dies again,
+// on this thread, which execs: the kernel set it on the step's first
+// thread only, and a change of uid or gid clears it (prctl(2)); without
+// it, a container run with --user or --userns keep-id outlived a killed
+// rpod. rpod may have died already: its end of the sync socket (fd 3)
+// says so, and then the command does not run.
+func rearmParentDeath(s *Spec) error {
+	if s.ParentDeathSignal == 0 {
+		return nil
+	}
+	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(s.ParentDeathSignal), 0, 0, 0); err != nil {
+		return fmt.Errorf("set parent death signal: %w", err)
+	}
+	fds := []unix.PollFd{{Fd: 3, Events: unix.POLLRDHUP}}
+	if n, err := unix.Poll(fds, 0); err == nil && n > 0 && fds[0].Revents&(unix.POLLRDHUP|unix.POLLHUP|unix.POLLERR) != 0 {
+		os.Exit(ExitRpodError) // no one is left to tell
+	}
+	return nil
+}
+
 // processUser resolves the user the command runs as, with its groups, its
 // environment (HOME from the user's entry unless the spec sets one) and its
 // working directory.
@@ -215,6 +235,9 @@ func execAs(s *Spec, u ExecUser, path string, args, env []string) error {
 	}
 	if _, _, e := unix.RawSyscall(unix.SYS_SETRESUID, uintptr(u.UID), uintptr(u.UID), uintptr(u.UID)); e != 0 {
 		return fmt.Errorf("set uid %d: %w (is the uid mapped? see rpod info idMappings)", u.UID, e)
+	}
+	if err := rearmParentDeath(s); err != nil {
+		return err
 	}
 	err := syscall.Exec(path, args, env)
 	switch {

@@ -103,9 +103,9 @@ func prestartable(spec *Spec) bool { return !spec.UserNS.nested() && spec.NetNS 
 // user namespace (userNamespace).
 func startAttr(spec *Spec) *syscall.SysProcAttr {
 	// Its own session: the terminal's ^C reaches rpod, which forwards it
-	// once, as podman's sig-proxy does. Pdeathsig: an init step does not
-	// outlive the rpod that started it (a prestarted one waits for its
-	// spec). It does not reach the command yet: the container survives a
-	// SIGKILL of rpod (issue 9's closing note of 2026-11-23).
+	// once, as podman's sig-proxy does. Pdeathsig: an init step, and the
+	// command it execs, do not outlive the rpod that started it (a
+	// prestarted one waits for its spec); the step sets it again after
+	// changing uid (rearmParentDeath).
 	return &syscall.SysProcAttr{Cloneflags: namespaceFlags(spec), Setsid: true, Pdeathsig: unix.SIGKILL}
 }

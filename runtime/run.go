@@ -231,6 +231,7 @@ func (c *spawned) finish(spec *Spec, tree int, hooks Hooks) (*Process, error) {
 	}
 	// A child that fails before it reads the spec has already put its
 	// reason on the socket: that says more than the failed write.
+	spec.ParentDeathSignal = int(c.cmd.SysProcAttr.Pdeathsig)
 	encErr := sendSpec(c.parent, spec, tree) // specsock.go
 	if err := p.readSync(c.parent); err != nil {
 		p.kill()

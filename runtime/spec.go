@@ -70,6 +70,11 @@ type Spec struct {
 	// Terminal: set on the pty before the command runs (the OCI spec's
 	// consoleSize), not after, when the command may have read it.
 	ConsoleSize *ConsoleSize `json:"consoleSize,omitempty"`
+	// ParentDeathSignal is the signal the command gets when the rpod that
+	// started it dies: SIGKILL for a container, none for an exec session.
+	// Set by rpod as it sends the spec; the step sets it again after
+	// changing credentials, which clear it.
+	ParentDeathSignal int `json:"parentDeathSignal,omitempty"`
 	// rootfsTree is the rootfs mount a prestarted init step was sent (specsock.go).
 	rootfsTree *os.File
 }

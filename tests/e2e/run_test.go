@@ -323,3 +323,37 @@ func TestRunRefusedAfterPrestart(t *testing.T) {
 		}
 	}
 }
+
+// TestRunDiesWithKilledRpod: a container never outlives the foreground rpod
+// that runs it, killed with SIGKILL (no cleanup can run), whatever user it
+// runs as: a change of uid clears the kernel's parent-death signal, which
+// the init step sets again before it execs.
+func TestRunDiesWithKilledRpod(t *testing.T) {
+	for i, flags := range [][]string{nil, {"--user", "1000:1000"}, {"--userns", "keep-id"}} {
+		t.Run(strings.Join(append([]string{"user"}, flags...), " "), func(t *testing.T) {
+			name := fmt.Sprintf("killed-rpod-%d", i)
+			secs := fmt.Sprint(4300 + i)
+			cmd := exec.Command(rpodBin, append(append([]string{"run", "--rm", "--name", name}, flags...), "busybox", "sleep", secs)...)
+			cmd.Env = baseEnv
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { rpod(t, "rm", "-f", name) })
+			pid := waitForProcess(t, "sleep "+secs)
+			cmd.Process.Kill()
+			cmd.Wait()
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+				if f := strings.Fields(string(b)); err != nil || len(f) > 2 && f[2] == "Z" {
+					break // gone, or dead and waiting for init to reap it
+				}
+				if time.Now().After(deadline) {
+					syscall.Kill(pid, syscall.SIGKILL)
+					t.Fatalf("the container's command (pid %d) still runs 10 s after rpod was killed", pid)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		})
+	}
+}
