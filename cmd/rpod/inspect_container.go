@@ -47,6 +47,10 @@ type containerData struct {
 	NetworkSettings networkSettings    `json:"NetworkSettings"`
 }
 
+// Id is ID for templates written for docker and podman, whose {{.Id}}
+// names the JSON's key.
+func (d *containerData) Id() string { return d.ID }
+
 // networkSettings is podman's NetworkSettings for what rpod has.
 type networkSettings struct {
 	IPAddress   string                   `json:"IPAddress"`

@@ -42,6 +42,10 @@ type imageData struct {
 	NamesHistory []string          `json:"NamesHistory"`
 }
 
+// Id is ID for templates written for docker and podman, whose {{.Id}}
+// names the JSON's key.
+func (d *imageData) Id() string { return d.ID }
+
 type graphDriver struct {
 	Name string            `json:"Name"`
 	Data map[string]string `json:"Data"`

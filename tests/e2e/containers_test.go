@@ -155,6 +155,10 @@ func TestContainersInspect(t *testing.T) {
 	if out := ok(t, env, "inspect", "--format", "{{.State.Status}} {{.Name}}", "made"); out != "created made\n" {
 		t.Errorf("inspect --format: %q", out)
 	}
+	// {{.Id}}, the JSON's key, as docker's and podman's scripts write it; {{.ID}} too.
+	if out := ok(t, env, "inspect", "--format", "{{.Id}} {{.ID}}", "up1"); out != up.Id+" "+up.Id+"\n" {
+		t.Errorf("inspect --format {{.Id}} {{.ID}}: %q, want %s twice", out, up.Id)
+	}
 	if out := ok(t, env, "container", "inspect", "-f", "{{.HostConfig.AutoRemove}}", "up1"); out != "false\n" {
 		t.Errorf("container inspect: %q", out)
 	}

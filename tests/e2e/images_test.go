@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -187,6 +188,9 @@ func TestImageInspect(t *testing.T) {
 		if _, ok := d[k]; !ok {
 			t.Errorf("inspect lacks %s", k)
 		}
+	}
+	if out := ok(t, baseEnv, "image", "inspect", "--format", "{{.Id}}", "multilayer"); out != fmt.Sprint(d["Id"])+"\n" {
+		t.Errorf("image inspect --format {{.Id}}: %q, want %v", out, d["Id"])
 	}
 	if tags, _ := d["RepoTags"].([]any); len(tags) != 1 || tags[0] != regAddr+"/multilayer:latest" {
 		t.Errorf("RepoTags %v", d["RepoTags"])
