@@ -24,6 +24,9 @@ func ExplainMount(s cstorage.Store, err error) error {
 }
 
 func explainMount(driver, prog string, err error) error {
+	if !strings.Contains(err.Error(), overlayMountFailed) {
+		return err // the driver failed before it mounted: its own words say why
+	}
 	if prog != "" {
 		devErr := ""
 		if derr := ProbeFuse(); derr != nil {
@@ -34,7 +37,7 @@ func explainMount(driver, prog string, err error) error {
 		}
 		return fmt.Errorf("%w (rpod system check: store-driver)", err)
 	}
-	if driver != "overlay" || !strings.Contains(err.Error(), overlayMountFailed) {
+	if driver != "overlay" {
 		return err
 	}
 	var errno unix.Errno

@@ -61,6 +61,11 @@ func TestExplainMountProgram(t *testing.T) {
 	if got := explainMount("overlay", prog, cause).Error(); got != want {
 		t.Errorf("present program:\n got %q\nwant %q", got, want)
 	}
+	// Not the mount call: the fuse advice would misexplain it.
+	prep := fmt.Errorf("creating overlay diff dir: %w", unix.ENOSPC)
+	if got := explainMount("overlay", "/nonexistent/fuse-overlayfs", prep); got != prep {
+		t.Errorf("a failure before the mount: %v, want it unchanged", got)
+	}
 }
 
 func TestMountProgramFault(t *testing.T) {
