@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/rpod/rpod/internal/atomicfile"
 	"github.com/rpod/rpod/internal/proc"
 )
@@ -84,10 +86,32 @@ func deadOwner(dir string) bool {
 func (o mountOwner) dead() bool { return o.Pid <= 0 || !proc.Alive(o.Pid, o.Start) }
 
 // giveBackMount releases one count of the rootfs mount, if it holds any:
-// a dead owner may have been killed before its mount was taken.
+// a dead owner may have been killed before its mount was taken, or after
+// the kernel mounted the rootfs but before the store counted it, which
+// leaves a mount that no count accounts for: forced, the driver takes it
+// down.
 func (c *Container) giveBackMount() {
-	if n, err := c.Mounts(); err != nil || n <= 0 {
-		return
+	n, err := c.Mounts()
+	switch {
+	case err != nil:
+	case n > 0:
+		c.store.Unmount(c.ID, false)
+	case c.uncountedMount():
+		c.store.Unmount(c.ID, true)
 	}
-	c.store.Unmount(c.ID, false)
+}
+
+// uncountedMount reports the overlay driver's rootfs of the container
+// mounted (a filesystem of its own, unlike its directory's).
+func (c *Container) uncountedMount() bool {
+	layer, err := c.LayerID()
+	if err != nil || c.store.GraphDriverName() != "overlay" {
+		return false
+	}
+	merged := filepath.Join(c.store.GraphRoot(), "overlay", layer, "merged")
+	var st, parent unix.Stat_t
+	if unix.Stat(merged, &st) != nil || unix.Stat(filepath.Dir(merged), &parent) != nil {
+		return false
+	}
+	return st.Dev != parent.Dev
 }
