@@ -93,27 +93,3 @@ func TestStorageStagingLeftoversPruned(t *testing.T) {
 	ok(t, env, "ps", "-a") // and with none left, nothing to do
 }
 
-// TestStorageRmContainerUnsynced: a --rm container's records go to
-// containers/storage's volatile files, written without a sync, since they
-// are removed when it exits; other containers' to the synced ones.
-func TestStorageRmContainerUnsynced(t *testing.T) {
-	c := startContainer(t, "volatile-rm") // exec_test.go: run --rm
-	kept := strings.TrimSpace(ok(t, baseEnv, "create", "--name", "volatile-kept", "busybox", "true"))
-	t.Cleanup(func() { rpod(t, "rm", "-f", "volatile-kept") })
-	graph := strings.TrimSpace(ok(t, baseEnv, "info", "--format", "{{.Store.GraphRoot}}"))
-	read := func(name string) string {
-		b, _ := os.ReadFile(filepath.Join(graph, "overlay-containers", name))
-		return string(b)
-	}
-	volatile, synced := read("volatile-containers.json"), read("containers.json")
-	if !strings.Contains(volatile, c.id) || strings.Contains(synced, c.id) {
-		t.Errorf("--rm container %s: in volatile-containers.json %v, in containers.json %v", c.id, strings.Contains(volatile, c.id), strings.Contains(synced, c.id))
-	}
-	if kept == "" || strings.Contains(volatile, kept) || !strings.Contains(synced, kept) {
-		t.Errorf("container %q: in volatile-containers.json %v, in containers.json %v", kept, strings.Contains(volatile, kept), strings.Contains(synced, kept))
-	}
-	// Listed and removed like any other.
-	if !strings.Contains(ok(t, baseEnv, "ps", "--format", "{{.Names}}"), "volatile-rm") {
-		t.Error("rpod ps does not list the --rm container")
-	}
-}
