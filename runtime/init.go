@@ -35,6 +35,9 @@ func fail(code int, format string, args ...any) error {
 // returns only by exiting.
 func InitMain() { childMain("container", initContainer) }
 
+// syncFD is a child step's end of its socket to rpod (userns/exec.c's SYNC_FD).
+const syncFD = 3
+
 // childMain is the protocol the init step and rpod exec's step share: read
 // the spec from fd 3, run step, which execs on success, and on failure send
 // the error with podman's exit code back over fd 3 and exit with it.
@@ -42,8 +45,8 @@ func childMain(what string, step func(*Spec, *os.File) error) {
 	// Capabilities, seccomp and credentials are per thread: all of it
 	// happens on this one, which then execs.
 	goruntime.LockOSThread()
-	sock := os.NewFile(3, "sync")
-	unix.CloseOnExec(3)
+	sock := os.NewFile(syncFD, "sync")
+	unix.CloseOnExec(syncFD)
 	var spec Spec
 	tree, err := recvSpec(sock, &spec) // specsock.go
 	if err != nil {
@@ -164,7 +167,7 @@ func rearmParentDeath(s *Spec) error {
 	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(s.ParentDeathSignal), 0, 0, 0); err != nil {
 		return fmt.Errorf("set parent death signal: %w", err)
 	}
-	fds := []unix.PollFd{{Fd: 3, Events: unix.POLLRDHUP}}
+	fds := []unix.PollFd{{Fd: syncFD, Events: unix.POLLRDHUP}}
 	if n, err := unix.Poll(fds, 0); err == nil && n > 0 && fds[0].Revents&(unix.POLLRDHUP|unix.POLLHUP|unix.POLLERR) != 0 {
 		os.Exit(ExitRpodError) // no one is left to tell
 	}

@@ -159,7 +159,8 @@ type startError struct{ err error }
 func (e *startError) Error() string { return e.err.Error() }
 func (e *startError) Unwrap() error { return e.err }
 
-// The sync socket is the child's fd 3; extra files follow it from fd 4.
+// spawnChildExe starts exe as a child step: the sync socket is its fd 3,
+// and extra files follow from fd 4.
 func spawnChildExe(exe, arg, what string, env []string, attr *syscall.SysProcAttr, terminal bool, stdio Stdio, extra ...*os.File) (*spawned, error) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -229,9 +230,9 @@ func (c *spawned) finish(spec *Spec, tree int, hooks Hooks) (*Process, error) {
 			spec.ConsoleSize = &ConsoleSize{Rows: ws.Row, Cols: ws.Col}
 		}
 	}
+	spec.ParentDeathSignal = int(c.cmd.SysProcAttr.Pdeathsig)
 	// A child that fails before it reads the spec has already put its
 	// reason on the socket: that says more than the failed write.
-	spec.ParentDeathSignal = int(c.cmd.SysProcAttr.Pdeathsig)
 	encErr := sendSpec(c.parent, spec, tree) // specsock.go
 	if err := p.readSync(c.parent); err != nil {
 		p.kill()

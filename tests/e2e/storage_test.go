@@ -92,4 +92,3 @@ func TestStorageStagingLeftoversPruned(t *testing.T) {
 	}
 	ok(t, env, "ps", "-a") // and with none left, nothing to do
 }
-

@@ -65,16 +65,11 @@ func (w *World) RunOnce(ctx context.Context, r *Row) (time.Duration, error) {
 	}
 	defer done()
 
-	var before map[int]bool
-	if reaping {
-		before = children()
-	}
+	settled := leftovers() // settle.go
 	start := time.Now()
 	err = cmd.Run()
 	d := time.Since(start)
-	if reaping {
-		settle(before)
-	}
+	settled()
 	if err != nil {
 		return d, RunError(err, errFile)
 	}

@@ -30,7 +30,7 @@ func reap() (stop func()) {
 	}
 }
 
-// reaping: RunOnce settles after each run (inside Measure).
+// reaping: RunOnce settles after each run (inside Measure, leftovers).
 var reaping bool
 
 // children lists this process's children: its own and orphans it reaped.
@@ -73,6 +73,16 @@ func ppid(pid int) int {
 		return -1
 	}
 	return p
+}
+
+// leftovers notes this process's children before a timed run; the
+// function it returns settles after it, or does nothing outside Measure.
+func leftovers() (settled func()) {
+	if !reaping {
+		return func() {}
+	}
+	before := children()
+	return func() { settle(before) }
 }
 
 // settle waits, untimed, until every child that was not in before has
