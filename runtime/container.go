@@ -137,11 +137,7 @@ func Create(store cstorage.Store, cfg Config) (*Container, error) {
 	if cfg.Spec.Hostname == "" {
 		cfg.Spec.Hostname = cfg.ID[:12]
 	}
-	meta, err := json.Marshal(cfg)
-	if err != nil {
-		return nil, err
-	}
-	sc, err := store.CreateContainer(cfg.ID, []string{cfg.Name}, cfg.ImageID, "", string(meta), opts)
+	sc, err := createRecord(store, &cfg, opts, generated)
 	if err != nil {
 		if errors.Is(err, cstorage.ErrDuplicateName) {
 			return nil, fmt.Errorf("the container name %q is already in use: remove that container (rpod rm %s) or choose another name: %w", cfg.Name, cfg.Name, ErrNameInUse)
@@ -155,6 +151,23 @@ func Create(store cstorage.Store, cfg Config) (*Container, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// createRecord creates cfg's record in the store. A name rpod chose that
+// a concurrent create took between the check and the record is chosen
+// again: only a name the user gave is theirs to fix.
+func createRecord(store cstorage.Store, cfg *Config, opts *cstorage.ContainerOptions, generated bool) (*cstorage.Container, error) {
+	for i := 0; ; i++ {
+		meta, err := json.Marshal(cfg)
+		if err != nil {
+			return nil, err
+		}
+		sc, err := store.CreateContainer(cfg.ID, []string{cfg.Name}, cfg.ImageID, "", string(meta), opts)
+		if !generated || i == 32 || !errors.Is(err, cstorage.ErrDuplicateName) {
+			return sc, err
+		}
+		cfg.Name = RandomName()
+	}
 }
 
 // Load finds a container by id, id prefix or name.
