@@ -36,15 +36,6 @@ const (
 
 const attachSocket = "attach"
 
-// attachDir is the container's run directory (under the runroot, gone at reboot).
-func (c *Container) attachDir() (string, error) {
-	dir, err := c.store.ContainerRunDirectory(c.ID)
-	if err != nil {
-		return "", fmt.Errorf("container run directory: %w", err)
-	}
-	return dir, nil
-}
-
 // shortPath opens dir and returns a name for dir/name that fits in
 // sun_path's 108 bytes, whatever dir's length; close the file after use.
 func shortPath(dir, name string) (string, *os.File, error) {
@@ -67,12 +58,9 @@ type attachServer struct {
 
 // serveAttach listens on the container's attach socket.
 func (c *Container) serveAttach() (*attachServer, error) {
-	dir, err := c.attachDir()
+	dir, err := c.RunDirectory()
 	if err != nil {
 		return nil, err
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("attach socket: %w", err)
 	}
 	path, d, err := shortPath(dir, attachSocket)
 	if err != nil {
@@ -189,7 +177,7 @@ func (w streamWriter) Write(p []byte) (int, error) {
 // close stops listening and removes the socket.
 func (s *attachServer) close(c *Container) {
 	s.ln.Close()
-	if dir, err := c.attachDir(); err == nil {
+	if dir, err := c.runDir(); err == nil {
 		os.Remove(filepath.Join(dir, attachSocket))
 	}
 	s.exited(ExitRpodError)
@@ -200,7 +188,7 @@ var ErrNotRunning = errors.New("you can only attach to running containers")
 
 // connectAttach dials the container's attach socket.
 func (c *Container) connectAttach() (*net.UnixConn, error) {
-	dir, err := c.attachDir()
+	dir, err := c.runDir()
 	if err != nil {
 		return nil, err
 	}

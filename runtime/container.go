@@ -215,6 +215,41 @@ func (c *Container) Directory() (string, error) {
 	return dir, nil
 }
 
+// RunDirectory is the container's directory under the runroot, a tmpfs
+// gone at reboot, made if need be: for what only a run needs (its /etc
+// files, the rootfs mount's owner, the attach socket), as podman's runroot:
+// they cost the store's disk no writes.
+func (c *Container) RunDirectory() (string, error) {
+	dir, err := c.runDir()
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("container run directory: %w", err)
+	}
+	return dir, nil
+}
+
+// EtcDirectory is where the container's /etc files are written at each
+// start (Spec.EtcDir): its run directory, but for --userns=nomap, whose
+// root may only reach them through searchable directories, and the run
+// directory's parent is the user's XDG_RUNTIME_DIR, which must stay 0700.
+func (c *Container) EtcDirectory() (string, error) {
+	if c.Spec.UserNS.Mode == UserNSNoMap {
+		return c.Directory()
+	}
+	return c.RunDirectory()
+}
+
+// runDir is RunDirectory's path, for a reader: it may not exist.
+func (c *Container) runDir() (string, error) {
+	dir, err := c.store.ContainerRunDirectory(c.ID)
+	if err != nil {
+		return "", fmt.Errorf("container run directory: %w", err)
+	}
+	return dir, nil
+}
+
 // file is the path of name in the container's directory.
 func (c *Container) file(name string) (string, error) {
 	dir, err := c.Directory()

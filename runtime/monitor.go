@@ -59,7 +59,7 @@ func (c *Container) Monitor(started func(error), hooks Hooks) int {
 	hooks.Cgroup = cg
 	spec := c.Spec
 	spec.Rootfs = rootfs
-	if spec.EtcDir, err = c.Directory(); err != nil {
+	if spec.EtcDir, err = c.EtcDirectory(); err != nil {
 		return fail(ExitRpodError, err)
 	}
 	// Held for the monitor's life, so that a SIGTERM between two runs

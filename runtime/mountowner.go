@@ -14,7 +14,7 @@ import (
 	"github.com/rpod/rpod/internal/proc"
 )
 
-// ownerFile names, in the container's directory, the process that mounted
+// ownerFile names, in the container's run directory, the process that mounted
 // the rootfs to run the container. It is written before the mount: an owner
 // killed before it records the run (or between two runs of a restart
 // policy) leaves a mount that nothing else ties to a process, and this
@@ -40,10 +40,11 @@ func (c *Container) MountToRun() (rootfs string, release func(), err error) {
 	case creation:
 		return "", nil, c.incomplete()
 	}
-	p, err := c.file(ownerFile)
+	run, err := c.RunDirectory()
 	if err != nil {
 		return "", nil, err
 	}
+	p := filepath.Join(run, ownerFile)
 	start, err := proc.StartTime(os.Getpid())
 	if err != nil {
 		return "", nil, fmt.Errorf("record the rootfs mount: %w", err)
@@ -62,7 +63,7 @@ func (c *Container) MountToRun() (rootfs string, release func(), err error) {
 	return rootfs, func() { c.Unmount(); os.Remove(p) }, nil
 }
 
-// readOwner reads the mount's owner record in the container's directory dir;
+// readOwner reads the mount's owner record in the container's run directory dir;
 // ok is false when there is none.
 func readOwner(dir string) (o mountOwner, ok bool) {
 	b, err := os.ReadFile(filepath.Join(dir, ownerFile))

@@ -81,9 +81,9 @@ func (c *Container) NotifyHealthy() error {
 // MonitorPidFile is the file holding the monitor's pid while it runs (as
 // podman's conmon.pid): in the container's run directory, on tmpfs.
 func (c *Container) MonitorPidFile() (string, error) {
-	dir, err := c.store.ContainerRunDirectory(c.ID)
+	dir, err := c.runDir()
 	if err != nil {
-		return "", fmt.Errorf("container run directory: %w", err)
+		return "", err
 	}
 	return filepath.Join(dir, "monitor.pid"), nil
 }

@@ -63,7 +63,7 @@ type Spec struct {
 	NetNS   string `json:"netns,omitempty"`
 	// EtcFiles are container paths (/etc/hosts, /etc/resolv.conf,
 	// /etc/hostname) bound from the file of the same base name in EtcDir,
-	// the container's directory, where they are written at each start.
+	// the container's EtcDirectory, where they are written at each start.
 	EtcFiles []string `json:"etcFiles,omitempty"`
 	EtcDir   string   `json:"etcDir,omitempty"`
 	// ConsoleSize is rpod's terminal's size as the command starts, with

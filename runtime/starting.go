@@ -63,7 +63,11 @@ func (c *Container) ReapDead() {
 	if err != nil {
 		return
 	}
-	if !ownerGone(stateIn(dir, c.Name)) && !deadOwner(dir) {
+	run, err := c.runDir()
+	if err != nil {
+		return
+	}
+	if !ownerGone(stateIn(dir, c.Name)) && !deadOwner(run) {
 		return // the common case, seen without taking the lock
 	}
 	// One at a time: a second reaper must find the exit recorded, not unmount again.
@@ -73,7 +77,7 @@ func (c *Container) ReapDead() {
 	}
 	s, err := stateIn(dir, c.Name)
 	runGone := ownerGone(s, err)
-	o, hasOwner := readOwner(dir)
+	o, hasOwner := readOwner(run)
 	mountGone := hasOwner && o.dead()
 	if runGone && c.SetState(State{Status: "exited", ExitCode: -1, StartedAt: s.StartedAt, FinishedAt: time.Now(), RestartCount: s.RestartCount}) != nil {
 		return
@@ -83,7 +87,7 @@ func (c *Container) ReapDead() {
 		c.giveBackMount()
 	}
 	if mountGone {
-		os.Remove(filepath.Join(dir, ownerFile))
+		os.Remove(filepath.Join(run, ownerFile))
 	}
 }
 

@@ -551,7 +551,7 @@ func startAndWait(c *runtime.Container, f *runFlags, pre *runtime.Prestarted) (_
 	defer release()
 	spec := c.Spec
 	spec.Rootfs = rootfs
-	if spec.EtcDir, err = c.Directory(); err != nil {
+	if spec.EtcDir, err = c.EtcDirectory(); err != nil {
 		return runtime.ExitRpodError, err
 	}
 	hooks, err := networkHooks(c)

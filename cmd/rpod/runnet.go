@@ -187,7 +187,7 @@ func networkHooks(c *runtime.Container) (runtime.Hooks, error) {
 // first, with the addresses of its backend.
 func networkHooksFor(c *runtime.Container, cfg *netslirp.Config) (runtime.Hooks, error) {
 	if len(c.Spec.EtcFiles) > 0 {
-		dir, err := c.Directory()
+		dir, err := c.EtcDirectory()
 		if err != nil {
 			return runtime.Hooks{}, err
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -71,6 +72,10 @@ func TestStateSurvivesReboot(t *testing.T) {
 	if l := psLine(t, env, "up"); !strings.Contains(l, "Up ") {
 		t.Errorf("started again: %q", l)
 	}
+	// Its /etc files lived in the emptied run directory: the start wrote them again.
+	if out := ok(t, env, "exec", "up", "cat", "/etc/hosts"); !strings.Contains(out, "up") {
+		t.Errorf("/etc/hosts after the reboot:\n%s", out)
+	}
 	ok(t, env, "start", "made")
 	if out := ok(t, env, "wait", "made"); out != "0\n" {
 		t.Errorf("created container after the reboot: wait %q", out)
@@ -81,4 +86,42 @@ func TestStateSurvivesReboot(t *testing.T) {
 	ok(t, env, "stop", "-t", "0", "up")
 	ok(t, env, "rm", "up", "made")
 	ok(t, env, "run", "--rm", "busybox", "true")
+}
+
+// TestRunFilesInRuntimeDir: what only a run needs (the /etc files, the
+// rootfs mount's owner) is written under the runtime directory, a tmpfs,
+// not in the store: on a disk each file's write and removal cost a run
+// --rm some milliseconds (bench/README). The record stays in the store.
+func TestRunFilesInRuntimeDir(t *testing.T) {
+	env := newWorld(t)
+	ok(t, env, "pull", "-q", "busybox")
+	ok(t, env, "run", "-d", "--name", "files", "busybox", "sleep", "4242")
+	id := strings.TrimSpace(ok(t, env, "inspect", "--format", "{{.ID}}", "files"))
+	in := func(root string) []string {
+		var names []string
+		m, _ := filepath.Glob(filepath.Join(root, "rpod/storage/*-containers", id, "userdata", "*"))
+		for _, p := range m {
+			names = append(names, filepath.Base(p))
+		}
+		return names
+	}
+	run, store := in(getenv(env, "XDG_RUNTIME_DIR")), in(getenv(env, "XDG_DATA_HOME"))
+	for _, f := range []string{"hosts", "resolv.conf", "hostname", "mount.owner"} {
+		if !slices.Contains(run, f) {
+			t.Errorf("%s not in the run directory: %v", f, run)
+		}
+		if slices.Contains(store, f) {
+			t.Errorf("%s in the store's container directory: %v", f, store)
+		}
+	}
+	if !slices.Contains(store, "state.json") {
+		t.Errorf("state.json not in the store: %v", store)
+	}
+	if out := ok(t, env, "exec", "files", "cat", "/etc/hostname"); out != id[:12]+"\n" {
+		t.Errorf("/etc/hostname: %q, want %q", out, id[:12])
+	}
+	ok(t, env, "rm", "-f", "-t", "0", "files")
+	if left := in(getenv(env, "XDG_RUNTIME_DIR")); len(left) != 0 {
+		t.Errorf("the run directory outlived rm: %v", left)
+	}
 }
