@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	cstorage "go.podman.io/storage"
@@ -103,6 +104,12 @@ type State struct {
 type Container struct {
 	Config
 	store cstorage.Store
+	// dir caches Directory for the process that created the container,
+	// which knows it exists until it removes it: asking the store takes
+	// its container lock, which may be held while the exit is recorded.
+	// Others ask each time: an error there is how they learn of a removal.
+	dir      atomic.Pointer[string]
+	keepsDir bool
 }
 
 // ErrNameInUse is returned by Create for a duplicate --name.
@@ -144,7 +151,7 @@ func Create(store cstorage.Store, cfg Config) (*Container, error) {
 		}
 		return nil, fmt.Errorf("create container storage: %w", err)
 	}
-	c := &Container{Config: cfg, store: store}
+	c := &Container{Config: cfg, store: store, keepsDir: true}
 	// Created but not complete: the caller ends the creation with FinishCreate.
 	if err := c.SetState(State{Status: "created", Creating: true}); err != nil {
 		store.DeleteContainer(sc.ID)
@@ -208,9 +215,15 @@ func (c *Container) statePath() (string, error) { return c.file(stateFile) }
 // Directory is the container's own directory in the store, for its log,
 // state and the files rpod writes for it.
 func (c *Container) Directory() (string, error) {
+	if d := c.dir.Load(); d != nil {
+		return *d, nil
+	}
 	dir, err := c.store.ContainerDirectory(c.ID)
 	if err != nil {
 		return "", fmt.Errorf("container directory: %w", err)
+	}
+	if c.keepsDir {
+		c.dir.Store(&dir)
 	}
 	return dir, nil
 }

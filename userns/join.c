@@ -21,38 +21,49 @@ char rpod_join_error[256];
 int rpod_joined_uid = -1;
 int rpod_joined_gid = -1;
 
-// skip_join is true for commands that must not or need not enter the
-// namespace: they either work outside it or manage the pause process itself.
-static int skip_join(int argc, char **argv) {
-	const char *cmd = NULL, *sub = NULL;
-	// As a systemd user generator rpod only reads Quadlet files: no store.
-	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
-	base = base ? base + 1 : (argc > 0 ? argv[0] : "");
-	if (strcmp(base, "rpod-user-generator") == 0)
-		return 1;
+// command_words finds the command and its first argument (the subcommand
+// of a group) on rpod's command line; *help is set for --help, -h and
+// --version, which run no command.
+static void command_words(int argc, char **argv, const char **cmd, const char **sub, int *help) {
+	*cmd = *sub = NULL;
+	*help = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-			return 1;
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			*help = 1;
+			return;
+		}
 		// -v is --version only before the command: after it, it is run's --volume.
-		if (cmd == NULL && (strcmp(a, "--version") == 0 || strcmp(a, "-v") == 0))
-			return 1;
+		if (*cmd == NULL && (strcmp(a, "--version") == 0 || strcmp(a, "-v") == 0)) {
+			*help = 1;
+			return;
+		}
 		if (a[0] == '-') {
 			// Global flags that take a separate value.
-			if (cmd == NULL && strchr(a, '=') == NULL &&
+			if (*cmd == NULL && strchr(a, '=') == NULL &&
 			    (strcmp(a, "--root") == 0 || strcmp(a, "--runroot") == 0 || strcmp(a, "--storage-driver") == 0 ||
 			     strcmp(a, "--storage-opt") == 0 || strcmp(a, "--log-level") == 0))
 				i++;
 			continue;
 		}
-		if (cmd == NULL)
-			cmd = a;
-		else if (sub == NULL) {
-			sub = a;
-			break;
+		if (*cmd == NULL)
+			*cmd = a;
+		else {
+			*sub = a;
+			return;
 		}
 	}
-	if (cmd == NULL)
+}
+
+// skip_join is true for commands that must not or need not enter the
+// namespace: they either work outside it or manage the pause process itself.
+static int skip_join(int argc, char **argv, const char *cmd, const char *sub, int help) {
+	// As a systemd user generator rpod only reads Quadlet files: no store.
+	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	base = base ? base + 1 : (argc > 0 ? argv[0] : "");
+	if (strcmp(base, "rpod-user-generator") == 0)
+		return 1;
+	if (help || cmd == NULL)
 		return 1;
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "help") == 0 || strcmp(cmd, "completion") == 0 ||
 	    strcmp(cmd, "__complete") == 0)
@@ -216,9 +227,16 @@ __attribute__((constructor)) static void rpod_userns_init(int argc, char **argv,
 		pause_forever();
 	}
 	if (rpod_exec_enter(argc, argv)) return; // rpod exec, inside a running container (exec.c)
+	const char *cmd, *sub;
+	int help;
+	command_words(argc, argv, &cmd, &sub, &help);
+	// A re-executed rpod (userns.go) is the relayed child already.
+	if (!help && cmd != NULL && getenv("_RPOD_REEXEC") == NULL &&
+	    (strcmp(cmd, "run") == 0 || (strcmp(cmd, "container") == 0 && sub != NULL && strcmp(sub, "run") == 0)))
+		rpod_fork_reporter(); // report.c
 	if (geteuid() == 0 || getenv("_RPOD_NO_JOIN") != NULL)
 		return;
-	if (skip_join(argc, argv))
+	if (skip_join(argc, argv, cmd, sub, help))
 		return;
 	join();
 }

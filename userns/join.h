@@ -8,4 +8,11 @@ extern int rpod_joined_gid;
 // rpod_exec_enter joins a running container for rpod exec (see exec.c); it
 // returns 1 in the child that goes on into Go, 0 for any other command.
 int rpod_exec_enter(int argc, char **argv);
+// rpod_fork_reporter makes this process a reporter for `rpod run` and
+// returns in its child, which sends the exit code on rpod_report_fd and sees
+// EOF on rpod_watch_fd when the reporter dies (report.c); both stay -1 in
+// any other command, or when the fork was skipped.
+void rpod_fork_reporter(void);
+extern int rpod_report_fd;
+extern int rpod_watch_fd;
 #endif

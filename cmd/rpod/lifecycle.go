@@ -82,7 +82,7 @@ func newStartCmd() *cobra.Command {
 				if c.Running() {
 					return fmt.Errorf("container %s is already running", c.Name)
 				}
-				code, err := startAndWait(c, &runFlags{interactive: c.Stdin}, nil)
+				code, err := startAndWait(c, &runFlags{interactive: c.Stdin}, nil, nil)
 				if err != nil {
 					return err
 				}

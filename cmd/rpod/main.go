@@ -67,6 +67,12 @@ func run(args []string) int {
 	if g.store != nil {
 		storage.Close(g.store)
 	}
+	return exitStatus(err)
+}
+
+// exitStatus prints err's "Error:" line, if it has one, and returns the
+// command's exit code.
+func exitStatus(err error) int {
 	if err == nil {
 		return 0
 	}
@@ -159,6 +165,9 @@ func openStore() (cstorage.Store, error) {
 	opts, err := storeOptions()
 	if err != nil {
 		return nil, err
+	}
+	if storage.WaitTeardowns(opts.RunRoot, storage.TeardownWait) {
+		userns.Warnf("a run's teardown in %s has taken over %s: going on without it", opts.RunRoot, storage.TeardownWait)
 	}
 	s, err := storage.Open(opts)
 	if err != nil {

@@ -15,6 +15,8 @@ import (
 	"github.com/rpod/rpod/image"
 	"github.com/rpod/rpod/internal/proc"
 	"github.com/rpod/rpod/runtime"
+	"github.com/rpod/rpod/storage"
+	"github.com/rpod/rpod/userns"
 	"github.com/rpod/rpod/volume"
 )
 
@@ -506,16 +508,34 @@ func runContainer(cmd *cobra.Command, f *runFlags, imageName string, args []stri
 		fmt.Println(c.ID)
 		return nil
 	}
-	code, err := startAndWait(c, f, pre)
+	reported := -1
+	var exited func(int, error)
+	if f.rm {
+		exited = func(code int, err error) { reported = reportEarly(code, err) }
+	}
+	code, err := startAndWait(c, f, pre, exited)
 	if f.rm {
 		rerr := c.Remove(true)
 		if rerr == nil {
 			rerr = removeAnonymousVolumes(c) // as podman's --rm
 		}
+		if reported >= 0 {
+			// The caller has its code; stderr is a terminal, a file or nothing.
+			if rerr != nil {
+				exitStatus(rerr)
+			}
+			return &exitError{code: reported}
+		}
 		if rerr != nil && err == nil {
 			err = rerr
 		}
 	}
+	return runOutcome(code, err)
+}
+
+// runOutcome is what a run's command returns for the container's exit code
+// and the error that ended it.
+func runOutcome(code int, err error) error {
 	if err != nil {
 		return err
 	}
@@ -523,6 +543,24 @@ func runContainer(cmd *cobra.Command, f *runFlags, imageName string, args []stri
 		return &exitError{code: code}
 	}
 	return nil
+}
+
+// reportEarly hands the run's outcome to rpod's caller before the container
+// is torn down (userns.ReportExit), and returns the exit code it reported,
+// or -1 when this rpod has no reporter to tell.
+func reportEarly(code int, err error) int {
+	if !userns.CanReport() {
+		return -1
+	}
+	// Held first: a command the caller starts next waits for the removal.
+	if storage.HoldTeardown(g.opts.RunRoot) != nil {
+		return -1
+	}
+	rc := exitStatus(runOutcome(code, err))
+	if !userns.ReportExit(rc) {
+		return -1
+	}
+	return rc
 }
 
 // runStdio are the streams a foreground container gets: rpod's own.
@@ -535,8 +573,9 @@ func runStdio(f *runFlags) runtime.Stdio {
 }
 
 // startAndWait runs the container in the foreground, with its init step
-// pre started if not nil, and returns its exit code.
-func startAndWait(c *runtime.Container, f *runFlags, pre *runtime.Prestarted) (_ int, err error) {
+// pre started if not nil, and returns its exit code. exited, if not nil,
+// has the code once the exit is recorded, before the rootfs is unmounted.
+func startAndWait(c *runtime.Container, f *runFlags, pre *runtime.Prestarted, exited func(int, error)) (_ int, err error) {
 	defer func() {
 		if err != nil {
 			pre.Abort() // unless used
@@ -583,5 +622,8 @@ func startAndWait(c *runtime.Container, f *runFlags, pre *runtime.Prestarted) (_
 	stopHealth()
 	c.SetState(runtime.State{Status: "exited", ExitCode: code, StartedAt: started, FinishedAt: time.Now(),
 		OOMKilled: runtime.OOMKills(cg) > 0})
+	if exited != nil {
+		exited(code, err)
+	}
 	return code, err
 }

@@ -66,15 +66,19 @@ func startContainer(t *testing.T, name string) runningContainer {
 		}
 	}
 	// Other tests may run sleep 1000 too: ours is the child of our rpod.
-	c.pid = childWithCmdline(t, cmd.Process.Pid, "sleep 1000")
+	c.pid = descendantWithCmdline(t, cmd.Process.Pid, "sleep 1000")
 	return c
 }
 
-// childWithCmdline finds the child of ppid whose command line is cmdline.
-func childWithCmdline(t *testing.T, ppid int, cmdline string) int {
+// descendantWithCmdline finds the descendant of ppid whose command line is
+// cmdline: rpod run's container is its grandchild, under the rpod that
+// the process the caller started (report.c) forked.
+func descendantWithCmdline(t *testing.T, ppid int, cmdline string) int {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
+		parent := map[int]int{}
+		var found []int
 		ents, _ := os.ReadDir("/proc")
 		for _, e := range ents {
 			pid, err := strconv.Atoi(e.Name())
@@ -87,17 +91,25 @@ func childWithCmdline(t *testing.T, ppid int, cmdline string) int {
 				continue
 			}
 			f := strings.Fields(string(st)[i+1:])
-			if len(f) < 2 || f[1] != strconv.Itoa(ppid) {
+			if len(f) < 2 {
 				continue
 			}
+			parent[pid], _ = strconv.Atoi(f[1])
 			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 			if strings.ReplaceAll(strings.TrimRight(string(b), "\x00"), "\x00", " ") == cmdline {
-				return pid
+				found = append(found, pid)
+			}
+		}
+		for _, pid := range found {
+			for p, n := parent[pid], 0; p > 1 && n < 8; p, n = parent[p], n+1 {
+				if p == ppid {
+					return pid
+				}
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("no child %q of process %d appeared", cmdline, ppid)
+	t.Fatalf("no descendant %q of process %d appeared", cmdline, ppid)
 	return 0
 }
 
@@ -174,8 +186,8 @@ func TestExecForwardsSignals(t *testing.T) {
 	}
 	defer cmd.Process.Kill()
 	// rpod exec -> rpod-exec (joined the container, relays) -> the command.
-	relay := childWithCmdline(t, cmd.Process.Pid, "rpod-exec __rpod_exec")
-	childWithCmdline(t, relay, "sleep 4242")
+	relay := descendantWithCmdline(t, cmd.Process.Pid, "rpod-exec __rpod_exec")
+	descendantWithCmdline(t, relay, "sleep 4242")
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

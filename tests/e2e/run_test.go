@@ -260,13 +260,15 @@ func TestRunRemoveAndName(t *testing.T) {
 		m, _ := filepath.Glob(filepath.Join(getenv(baseEnv, "XDG_DATA_HOME"), "rpod/storage/overlay/*/diff"))
 		return len(m)
 	}
+	ok(t, baseEnv, "ps", "-a") // after the teardowns of earlier tests' runs
 	before := layers()
 	ok(t, baseEnv, "run", "--rm", "--name", "gone", "busybox", "true")
-	if after := layers(); after != before {
-		t.Errorf("--rm left a layer behind: %d layers before, %d after", before, after)
-	}
+	// The run reports its exit before its teardown; the next command waits for it.
 	if out := ok(t, baseEnv, "ps", "-a"); strings.Contains(out, "gone") {
 		t.Errorf("--rm container still listed:\n%s", out)
+	}
+	if after := layers(); after != before {
+		t.Errorf("--rm left a layer behind: %d layers before, %d after", before, after)
 	}
 	if r := rpod(t, "run", "--name", "kept", "busybox", "sh", "-c", "exit 7"); r.Code != 7 {
 		t.Fatalf("exit %d, want 7: %s", r.Code, r.Err)
@@ -355,5 +357,77 @@ func TestRunDiesWithKilledRpod(t *testing.T) {
 				time.Sleep(20 * time.Millisecond)
 			}
 		})
+	}
+}
+
+// TestRunRmReportsBeforeTeardown: a foreground run --rm hands its caller the
+// container's exit code before it unmounts and removes the container
+// (userns/report.c). Proven by holding the store's container lock, which
+// the removal needs, until the caller has its code; a command started
+// afterwards waits for the removal, so it never sees the container.
+func TestRunRmReportsBeforeTeardown(t *testing.T) {
+	cmd := exec.Command(rpodBin, "run", "--rm", "-i", "--name", "reported", "busybox", "sh", "-c", "echo ready; read x; exit 5")
+	cmd.Env = baseEnv
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 6)
+	if _, err := stdout.Read(buf); err != nil || string(buf) != "ready\n" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("container did not start: %q %v", buf, err)
+	}
+	lock, err := os.OpenFile(filepath.Join(getenv(baseEnv, "XDG_DATA_HOME"), "rpod/storage/overlay-containers/containers.lock"), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	// containers/storage's locks are fcntl record locks.
+	wr := syscall.Flock_t{Type: syscall.F_WRLCK}
+	if err := syscall.FcntlFlock(lock.Fd(), syscall.F_SETLKW, &wr); err != nil {
+		t.Fatal(err)
+	}
+	unlocked := false
+	unlock := func() {
+		if !unlocked {
+			un := syscall.Flock_t{Type: syscall.F_UNLCK}
+			syscall.FcntlFlock(lock.Fd(), syscall.F_SETLK, &un)
+			unlocked = true
+		}
+	}
+	defer unlock()
+	stdin.Write([]byte("go\n"))
+	stdin.Close()
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	select {
+	case <-waited:
+		if code := cmd.ProcessState.ExitCode(); code != 5 {
+			t.Errorf("rpod run exited %d, want the container's 5", code)
+		}
+	case <-time.After(30 * time.Second):
+		unlock()
+		<-waited
+		t.Fatal("rpod run --rm did not report the exit code while its removal waited for the store")
+	}
+	unlock()
+	if out := ok(t, baseEnv, "ps", "-a", "--format", "{{.Names}}"); strings.Contains(out, "reported") {
+		t.Errorf("the removed container is still listed:\n%s", out)
+	}
+	// Its name is free at once, and a shell's $(...) has the output once
+	// the code is reported: the teardown holds none of its pipes.
+	for i := 0; i < 3; i++ {
+		r := suite.RunCmd(baseEnv, nil, "sh", "-c", `v=$("$0" run --rm --name reported busybox echo captured); echo "[$v] $?"`, rpodBin)
+		if r.Code != 0 || r.Out != "[captured] 0\n" {
+			t.Fatalf("run %d with the name again: exit %d %q %q", i, r.Code, r.Out, r.Err)
+		}
 	}
 }

@@ -88,7 +88,11 @@ func leftovers() (settled func()) {
 // settle waits, untimed, until every child that was not in before has
 // exited (reaping it), or SettleMax has passed: the next timed run then
 // starts on a machine the previous one no longer loads.
-func settle(before map[int]bool) {
+func settle(before map[int]bool) { reapNew(before, func(unix.Rusage) {}) }
+
+// reapNew reaps every child not in before as it exits, passing exited its
+// resource usage, until none is left or SettleMax has passed.
+func reapNew(before map[int]bool, exited func(unix.Rusage)) {
 	deadline := time.Now().Add(SettleMax)
 	for {
 		left := 0
@@ -96,10 +100,11 @@ func settle(before map[int]bool) {
 			if before[pid] {
 				continue
 			}
-			var si unix.Siginfo
-			// WNOWAIT first: a child that has not exited is left alone.
-			if err := unix.Waitid(unix.P_PID, pid, &si, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil); err == nil && si.Signo != 0 {
-				unix.Waitid(unix.P_PID, pid, &si, unix.WEXITED|unix.WNOHANG, nil)
+			var ws unix.WaitStatus
+			var ru unix.Rusage
+			// WNOHANG: a child that has not exited is left alone.
+			if got, err := unix.Wait4(pid, &ws, unix.WNOHANG, &ru); err == nil && got == pid {
+				exited(ru)
 				continue
 			}
 			left++
@@ -109,4 +114,20 @@ func settle(before map[int]bool) {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
+}
+
+// OrphansPeakRSS runs run with this process as the subreaper of what it
+// leaves behind, waits (at most SettleMax) for those processes to exit, and
+// returns the largest ru_maxrss among them, in KiB: rpod's teardown after a
+// `run --rm` has reported its exit code is such a process.
+func OrphansPeakRSS(run func() error) (int64, error) {
+	stop := reap()
+	defer stop()
+	before := children()
+	if err := run(); err != nil {
+		return 0, err
+	}
+	var peak int64
+	reapNew(before, func(ru unix.Rusage) { peak = max(peak, ru.Maxrss) })
+	return peak, nil
 }
