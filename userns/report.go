@@ -49,6 +49,10 @@ func ReportExit(code int) bool {
 	release(0, false)
 	release(1, false)
 	release(2, true)
+	// Out of the caller's session: a terminal that hangs up once the
+	// caller is gone (ssh, script, a closed window) would SIGHUP the
+	// teardown and leave the container behind.
+	unix.Setsid()
 	reported.Store(true)
 	fd := int(C.rpod_report_fd)
 	b := []byte{byte(code)}

@@ -431,3 +431,25 @@ func TestRunRmReportsBeforeTeardown(t *testing.T) {
 		}
 	}
 }
+
+// TestRunRmSurvivesHangup: rpod run --rm as a terminal's session leader
+// (a shell that exec'd it, an ssh command): once it has reported the exit
+// code, the terminal hangs up its process group, and that SIGHUP must not
+// cut the container's removal short.
+func TestRunRmSurvivesHangup(t *testing.T) {
+	for i := 0; i < 3; i++ {
+		s := startTTYIn(t, baseEnv, 24, 80, "run", "--rm", "-t", "--name", "hangup", "busybox", "true")
+		select {
+		case <-s.exited:
+		case <-time.After(30 * time.Second):
+			t.Fatal("rpod run -t did not exit")
+		}
+		if code := s.cmd.ProcessState.ExitCode(); code != 0 {
+			t.Fatalf("run %d: exit %d", i, code)
+		}
+		if out := ok(t, baseEnv, "ps", "-a", "--format", "{{.Names}} {{.Status}}"); strings.Contains(out, "hangup") {
+			rpod(t, "rm", "-f", "hangup")
+			t.Fatalf("run %d: the hangup left the container behind:\n%s", i, out)
+		}
+	}
+}
