@@ -19,10 +19,13 @@ const teardownLock = "teardown.lock"
 // TeardownWait bounds how long a command waits for teardowns in flight.
 const TeardownWait = 10 * time.Second
 
+// TeardownLock is the lock's path in the store whose run root is runRoot.
+func TeardownLock(runRoot string) string { return filepath.Join(runRoot, teardownLock) }
+
 // HoldTeardown marks a teardown in progress in the store whose run root is
 // runRoot, until this process exits.
 func HoldTeardown(runRoot string) error {
-	fd, err := unix.Open(filepath.Join(runRoot, teardownLock), unix.O_RDONLY|unix.O_CREAT|unix.O_CLOEXEC, 0o600)
+	fd, err := unix.Open(TeardownLock(runRoot), unix.O_RDONLY|unix.O_CREAT|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		return fmt.Errorf("teardown lock: %w", err)
 	}
@@ -36,7 +39,7 @@ func HoldTeardown(runRoot string) error {
 // WaitTeardowns waits until no teardown is in progress in the store whose
 // run root is runRoot, or max has passed; it reports whether it gave up.
 func WaitTeardowns(runRoot string, max time.Duration) (gaveUp bool) {
-	fd, err := unix.Open(filepath.Join(runRoot, teardownLock), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	fd, err := unix.Open(TeardownLock(runRoot), unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return false // no run has ever reported early here
 	}

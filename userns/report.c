@@ -67,7 +67,7 @@ static void mirror(int status) {
 }
 
 void rpod_fork_reporter(void) {
-	if (getenv("_RPOD_NO_REPORTER") != NULL || under_systemd())
+	if (under_systemd())
 		return;
 	int code[2], watch[2];
 	if (pipe2(code, O_CLOEXEC) < 0)

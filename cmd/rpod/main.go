@@ -167,7 +167,8 @@ func openStore() (cstorage.Store, error) {
 		return nil, err
 	}
 	if storage.WaitTeardowns(opts.RunRoot, storage.TeardownWait) {
-		userns.Warnf("a run's teardown in %s has taken over %s: going on without it", opts.RunRoot, storage.TeardownWait)
+		lock := storage.TeardownLock(opts.RunRoot)
+		userns.Warnf("an rpod run --rm is still removing its container after %s (`fuser %s` names it): going on without waiting", storage.TeardownWait, lock)
 	}
 	s, err := storage.Open(opts)
 	if err != nil {
