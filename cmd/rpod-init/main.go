@@ -7,6 +7,7 @@ package main
 import (
 	"os"
 
+	_ "github.com/rpod/rpod/internal/prefault"
 	"github.com/rpod/rpod/runtime"
 )
 

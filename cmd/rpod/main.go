@@ -14,6 +14,7 @@ import (
 	"go.podman.io/storage/pkg/reexec"
 
 	"github.com/rpod/rpod/image"
+	_ "github.com/rpod/rpod/internal/prefault"
 	"github.com/rpod/rpod/runtime"
 	"github.com/rpod/rpod/storage"
 	"github.com/rpod/rpod/userns"
