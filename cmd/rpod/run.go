@@ -402,10 +402,6 @@ func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []s
 	} else if err := f.applyPorts(ncfg, image.Config{}); err != nil {
 		return nil, nil, err
 	}
-	img, err := findImage(cmd, imageName, f.pull)
-	if err != nil {
-		return nil, nil, err
-	}
 	var started *runtime.Prestarted
 	if prestart {
 		// Its namespaces and start overlap the store's work below. Kept
@@ -417,6 +413,10 @@ func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []s
 				started.Abort()
 			}
 		}()
+	}
+	img, err := findImage(cmd, imageName, f.pull)
+	if err != nil {
+		return nil, nil, err
 	}
 	stopSignal := ""
 	if f.stopSignal != "" {
