@@ -276,7 +276,8 @@ __attribute__((constructor)) static void rpod_userns_init(int argc, char **argv,
 	if (!help && cmd != NULL && getenv("_RPOD_REEXEC") == NULL &&
 	    (strcmp(cmd, "run") == 0 || (strcmp(cmd, "container") == 0 && sub != NULL && strcmp(sub, "run") == 0)))
 		rpod_fork_reporter(); // report.c
-	populate_data();
+	if (getenv("_RPOD_NO_PREFAULT") == NULL) // internal/prefault.SkipEnv
+		populate_data();
 	if (geteuid() == 0 || getenv("_RPOD_NO_JOIN") != NULL)
 		return;
 	if (skip_join(argc, argv, cmd, sub, help))

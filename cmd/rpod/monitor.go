@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rpod/rpod/internal/prefault"
 	"github.com/rpod/rpod/runtime"
 )
 
@@ -119,8 +120,9 @@ func spawnMonitor(c *runtime.Container) error {
 	cmd := exec.Command(exe, args...)
 	cmd.Args[0] = "rpod-monitor"
 	// One P is plenty for a process that mostly waits, and each costs
-	// memory in every one of the user's idle containers (bench/scale).
-	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
+	// memory in every one of the user's idle containers (bench/scale), as
+	// would memory populated ahead for a fast start.
+	cmd.Env = append(os.Environ(), "GOMAXPROCS=1", prefault.SkipEnv+"=1")
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Dir = "/"

@@ -28,10 +28,20 @@ const (
 	pageSize = 4096
 )
 
+// SkipEnv, set in a process's environment, leaves its heap as it is: for a
+// process that stays (a container's monitor), resident memory counts more
+// than a few ms of start. userns's constructor reads it too, for the
+// executable's data.
+const SkipEnv = "_RPOD_NO_PREFAULT"
+
 // frontier keeps the allocation that marks where the heap grows next.
 var frontier *[40 << 10]byte
 
-func init() { populate(startupHeap) }
+func init() {
+	if _, skip := syscall.Getenv(SkipEnv); !skip {
+		populate(startupHeap)
+	}
+}
 
 // populate populates up to n bytes of the heap above its current frontier,
 // as far as the runtime has mapped it; an older kernel leaves it undone.
