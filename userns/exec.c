@@ -57,28 +57,6 @@ static void exec_fail(const char *fmt, ...) {
 	_exit(125);
 }
 
-// start_time reads field 22 of the process's stat through its /proc
-// directory, which keeps naming that process even if its pid is reused.
-static unsigned long long start_time(int procfd) {
-	char buf[1024];
-	int fd = openat(procfd, "stat", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	char *p = strrchr(buf, ')');
-	if (p == NULL || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
-		return 0;
-	int field = 2;
-	for (; *p && field < 22; p++)
-		if (*p == ' ')
-			field++;
-	return strtoull(p, NULL, 10);
-}
-
 static void forward(int sig) {
 	if (exec_child > 0)
 		kill(exec_child, sig);
@@ -138,7 +116,7 @@ int rpod_exec_enter(int argc, char **argv) {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%ld", pid);
 	int procfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (procfd < 0 || start_time(procfd) != start)
+	if (procfd < 0 || rpod_start_time(procfd, "stat") != start)
 		exec_fail("the container's process %ld is gone: the container is not running", pid);
 	// The mount namespace comes last: once in it, the container's root is ours.
 	static const struct {
@@ -164,7 +142,7 @@ int rpod_exec_enter(int argc, char **argv) {
 		userfd = -1;
 	}
 	// Opened through the directory of the process we checked: a reused pid cannot slip in.
-	if (start_time(procfd) != start)
+	if (rpod_start_time(procfd, "stat") != start)
 		exec_fail("the container's process %ld is gone: the container is not running", pid);
 	close(procfd);
 	if (userfd >= 0) {

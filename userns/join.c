@@ -89,25 +89,26 @@ static void runtime_dir(char *buf, size_t len) {
 	snprintf(buf, len, "/tmp/rpod-run-%d/rpod", (int)getuid());
 }
 
-// process_start_time returns field 22 of /proc/PID/stat, so that a pid file
-// naming a recycled pid is not trusted, or 0 when the process is gone.
-static unsigned long long process_start_time(long pid) {
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+ssize_t rpod_read_file(int dirfd, const char *path, char *buf, size_t len) {
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
+		return -1;
+	ssize_t n = read(fd, buf, len - 1);
 	close(fd);
-	if (n <= 0)
-		return 0;
+	if (n < 0)
+		return -1;
 	buf[n] = 0;
-	char *p = strrchr(buf, ')');
-	if (p == NULL)
+	return n;
+}
+
+unsigned long long rpod_start_time(int dirfd, const char *path) {
+	char buf[1024];
+	if (rpod_read_file(dirfd, path, buf, sizeof buf) <= 0)
 		return 0;
+	char *p = strrchr(buf, ')');
 	// A zombie is dead: its pid lingers until the parent reaps it, which an
 	// init that does not reap orphans (as in some containers) never does.
-	if (p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
+	if (p == NULL || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
 		return 0;
 	// After ") " come fields 3..; start time is field 22.
 	int field = 2;
@@ -151,21 +152,17 @@ static void join(void) {
 	char dir[PATH_MAX], path[PATH_MAX + 32], buf[128];
 	runtime_dir(dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/pause.pid", dir);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (rpod_read_file(AT_FDCWD, path, buf, sizeof buf) <= 0)
 		return; // no pause process yet: Go creates one
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = 0;
 	long pid = 0;
 	unsigned long long start = 0;
 	if (sscanf(buf, "%ld %llu", &pid, &start) != 2 || pid <= 0)
 		return;
-	if (process_start_time(pid) != start)
-		return; // stale: Go replaces it
 	char nspath[64];
+	// The start time keeps a pid file that names a recycled pid from being trusted.
+	snprintf(nspath, sizeof nspath, "/proc/%ld/stat", pid);
+	if (rpod_start_time(AT_FDCWD, nspath) != start)
+		return; // stale: Go replaces it
 	snprintf(nspath, sizeof nspath, "/proc/%ld", pid);
 	struct stat st;
 	if (stat(nspath, &st) < 0 || st.st_uid != getuid())
@@ -224,6 +221,7 @@ out:
 static int populate_phdr(struct dl_phdr_info *info, size_t size, void *arg) {
 	(void)size;
 	(void)arg;
+	long page = sysconf(_SC_PAGESIZE);
 	uintptr_t relro = 0;
 	for (int i = 0; i < info->dlpi_phnum; i++)
 		if (info->dlpi_phdr[i].p_type == PT_GNU_RELRO)
@@ -232,7 +230,6 @@ static int populate_phdr(struct dl_phdr_info *info, size_t size, void *arg) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W))
 			continue;
-		long page = sysconf(_SC_PAGESIZE);
 		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
 		uintptr_t end = start + ph->p_filesz + BSS_ROOM;
 		if (end > start + ph->p_memsz)

@@ -1,5 +1,6 @@
 #ifndef RPOD_JOIN_H
 #define RPOD_JOIN_H
+#include <sys/types.h>
 // rpod_join_error holds why the constructor could not join an existing pause process.
 extern char rpod_join_error[256];
 // rpod_joined_uid and rpod_joined_gid are the user's host ids once joined, else -1.
@@ -15,4 +16,10 @@ int rpod_exec_enter(int argc, char **argv);
 void rpod_fork_reporter(void);
 extern int rpod_report_fd;
 extern int rpod_watch_fd;
+// rpod_read_file reads up to len-1 bytes of path (relative to dirfd) into
+// buf and ends them with a NUL; it returns how many, or -1.
+ssize_t rpod_read_file(int dirfd, const char *path, char *buf, size_t len);
+// rpod_start_time returns the start time (field 22) in the /proc stat file
+// at path (relative to dirfd), or 0 when the process is gone or a zombie.
+unsigned long long rpod_start_time(int dirfd, const char *path);
 #endif

@@ -40,15 +40,7 @@ static int under_systemd(void) {
 		return 1;
 	char path[64], comm[32];
 	snprintf(path, sizeof path, "/proc/%d/comm", (int)getppid());
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, comm, sizeof comm - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	comm[n] = 0;
-	return strcmp(comm, "systemd\n") == 0;
+	return rpod_read_file(AT_FDCWD, path, comm, sizeof comm) > 0 && strcmp(comm, "systemd\n") == 0;
 }
 
 // mirror exits as the child did: its code, or killed by the same signal.
