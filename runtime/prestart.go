@@ -4,6 +4,7 @@ package runtime
 
 import (
 	goruntime "runtime"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -16,6 +17,8 @@ import (
 type Prestarted struct {
 	ready    chan struct{} // closed once child is started, or failed to
 	child    *spawned
+	catch    chan struct{} // closed by CatchSignals
+	caught   sync.Once
 	flags    uintptr
 	terminal bool
 	stdio    Stdio
@@ -29,7 +32,7 @@ func Prestart(spec *Spec, stdio Stdio) *Prestarted {
 		return nil
 	}
 	attr := startAttr(spec)
-	p := &Prestarted{ready: make(chan struct{}), flags: attr.Cloneflags, terminal: spec.Terminal, stdio: stdio}
+	p := &Prestarted{ready: make(chan struct{}), catch: make(chan struct{}), flags: attr.Cloneflags, terminal: spec.Terminal, stdio: stdio}
 	go func() {
 		// The child's Pdeathsig follows this goroutine's thread, which
 		// spawnChild locks: it stays until the child is reaped.
@@ -38,6 +41,7 @@ func Prestart(spec *Spec, stdio Stdio) *Prestarted {
 			close(p.ready) // Start tries again and says why
 			return
 		}
+		c.catchSignals(p.catch)
 		p.child = c
 		if !c.thread.locked {
 			close(p.ready)
@@ -52,11 +56,22 @@ func Prestart(spec *Spec, stdio Stdio) *Prestarted {
 	return p
 }
 
+// CatchSignals has the signals rpod receives from now on forwarded to
+// the container once its command runs; before, they act as on any command:
+// a ^C during the image's pull stops rpod, as it does podman. Call it once
+// the image is in the store; nil is none.
+func (p *Prestarted) CatchSignals() {
+	if p != nil {
+		p.caught.Do(func() { close(p.catch) })
+	}
+}
+
 // take waits for the init step and hands it over, once; nil if none.
 func (p *Prestarted) take() *spawned {
 	if p == nil || p.ready == nil {
 		return nil
 	}
+	p.CatchSignals()
 	<-p.ready
 	c := p.child
 	p.child, p.ready = nil, nil

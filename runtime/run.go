@@ -77,6 +77,7 @@ func startChild(arg, what string, env []string, attr *syscall.SysProcAttr, spec 
 	if err != nil {
 		return nil, err
 	}
+	c.catchSignals(nil)
 	return c.finish(spec, -1, hooks)
 }
 
@@ -116,13 +117,17 @@ func (l *threadLock) unlock() {
 	}
 }
 
-// catchSignals starts catching every signal in the background: the
-// runtime sets each one up in turn with its signal thread, some 2 ms that
-// overlap the child's start (and a prestarted one's wait for its spec).
-func (c *spawned) catchSignals() {
+// catchSignals starts catching every signal in the background once start
+// is closed (nil: now): the runtime sets each one up in turn with its
+// signal thread, some 2 ms that overlap the child's start (and a
+// prestarted one's wait for its spec).
+func (c *spawned) catchSignals(start <-chan struct{}) {
 	c.sigs = make(chan os.Signal, 32)
 	c.sigsReady = make(chan struct{})
 	go func() {
+		if start != nil {
+			<-start
+		}
 		signal.Notify(c.sigs)
 		close(c.sigsReady)
 	}()
@@ -195,9 +200,7 @@ func spawnChildExe(exe, arg, what string, env []string, attr *syscall.SysProcAtt
 		}
 		return nil, &startError{fmt.Errorf("start %s: %w", what, err)}
 	}
-	c := &spawned{cmd: cmd, parent: parent, what: what, thread: threadLock{locked: locked}, stdio: stdio}
-	c.catchSignals()
-	return c, nil
+	return &spawned{cmd: cmd, parent: parent, what: what, thread: threadLock{locked: locked}, stdio: stdio}, nil
 }
 
 // finish joins the waiting child to its cgroup and network, sends it spec

@@ -418,6 +418,7 @@ func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []s
 	if err != nil {
 		return nil, nil, err
 	}
+	started.CatchSignals() // not during a pull: ^C stops that
 	stopSignal := ""
 	if f.stopSignal != "" {
 		if _, err := runtime.ParseSignal(f.stopSignal); err != nil {
