@@ -330,7 +330,10 @@ func (p *Process) readSync(sock *os.File) error {
 func (p *Process) Wait(stdio Stdio) (int, error) {
 	defer p.thread.unlock()
 	sigs := p.sigs
-	defer signal.Stop(sigs)
+	// Undone in the background: the runtime takes back each signal in turn
+	// with its signal thread (some 2 ms), while the caller has an exit to
+	// report. One caught meanwhile is dropped: its command has exited.
+	defer func() { go signal.Stop(sigs) }()
 	var copies sync.WaitGroup
 	var restore func()
 	if p.master != nil {
