@@ -151,6 +151,11 @@ func initContainer(s *Spec, sock *os.File) error {
 		return err
 	}
 	path, args := withInit(s, path, s.Args)
+	if s.AwaitNetwork {
+		if err := awaitGoAhead(s); err != nil {
+			return err
+		}
+	}
 	return execAs(s, u, path, args, env)
 }
 

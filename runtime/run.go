@@ -220,13 +220,20 @@ func (c *spawned) finish(spec *Spec, tree int, hooks Hooks) (*Process, error) {
 			return nil, err
 		}
 	}
-	var err error
+	// The network is attached while the child sets up the rest (some 3 ms
+	// each); it waits for the go-ahead before it runs its command.
+	type attached struct {
+		net io.Closer
+		err error
+	}
+	var network chan attached
 	if hooks.Network != nil {
-		// The child waits for its spec: the network is there before its command runs.
-		if p.net, err = hooks.Network(c.cmd.Process.Pid); err != nil {
-			p.kill()
-			return nil, err
-		}
+		spec.AwaitNetwork = true
+		network = make(chan attached, 1)
+		go func(pid int) {
+			n, err := hooks.Network(pid)
+			network <- attached{n, err}
+		}(c.cmd.Process.Pid)
 	}
 	if spec.Terminal {
 		if ws := terminalSize(c.stdio); ws != nil {
@@ -237,6 +244,16 @@ func (c *spawned) finish(spec *Spec, tree int, hooks Hooks) (*Process, error) {
 	// A child that fails before it reads the spec has already put its
 	// reason on the socket: that says more than the failed write.
 	encErr := sendSpec(c.parent, spec, tree) // specsock.go
+	if network != nil {
+		a := <-network
+		if a.err != nil {
+			p.kill()
+			return nil, a.err
+		}
+		p.net = a.net
+		// A child that failed meanwhile says why on the socket (readSync).
+		sendGoAhead(c.parent)
+	}
 	if err := p.readSync(c.parent); err != nil {
 		p.kill()
 		return nil, err

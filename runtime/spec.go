@@ -8,7 +8,10 @@
 // that uses the rest of rpod lacks it.
 package runtime
 
-import "os"
+import (
+	"io"
+	"os"
+)
 
 // Spec is what the init step needs to turn a fresh set of namespaces into
 // the container and exec its command. The parent sends it over the sync socket.
@@ -75,8 +78,14 @@ type Spec struct {
 	// Set by rpod as it sends the spec; the step sets it again after
 	// changing credentials, which clear it.
 	ParentDeathSignal int `json:"parentDeathSignal,omitempty"`
+	// AwaitNetwork: the init step waits, before it runs the command, for
+	// rpod's go-ahead on the socket (goAhead), which rpod sends once it has
+	// attached the container's network while the step set up the rest.
+	AwaitNetwork bool `json:"awaitNetwork,omitempty"`
 	// rootfsTree is the rootfs mount a prestarted init step was sent (specsock.go).
 	rootfsTree *os.File
+	// more is what follows the spec on the socket.
+	more io.Reader
 }
 
 // ConsoleSize is a terminal's size in characters.

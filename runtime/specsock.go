@@ -36,7 +36,7 @@ func sendSpec(sock *os.File, spec *Spec, tree int) error {
 }
 
 // recvSpec reads the spec sendSpec wrote, with the mount tree it sent, if
-// any (nil otherwise).
+// any (nil otherwise). spec.more reads what came after it.
 func recvSpec(sock *os.File, spec *Spec) (*os.File, error) {
 	buf := make([]byte, 64<<10)
 	n, tree, err := recvFD(sock, buf)
@@ -46,13 +46,40 @@ func recvSpec(sock *os.File, spec *Spec) (*os.File, error) {
 	if n == 0 {
 		return nil, io.ErrUnexpectedEOF
 	}
-	if err := json.NewDecoder(io.MultiReader(bytes.NewReader(buf[:n]), sock)).Decode(spec); err != nil {
+	in := io.MultiReader(bytes.NewReader(buf[:n]), sock)
+	dec := json.NewDecoder(in)
+	if err := dec.Decode(spec); err != nil {
 		if tree != nil {
 			tree.Close()
 		}
 		return nil, err
 	}
+	// The go-ahead may have come with the spec's bytes.
+	spec.more = io.MultiReader(dec.Buffered(), in)
 	return tree, nil
+}
+
+// goAhead is the byte rpod sends a step whose spec says AwaitNetwork.
+const goAhead = 'g'
+
+// sendGoAhead tells a step that waits for it to run its command.
+func sendGoAhead(sock *os.File) error {
+	_, err := sock.Write([]byte{goAhead})
+	return err
+}
+
+// awaitGoAhead waits for rpod's go-ahead after spec; an end of stream is
+// rpod giving up (it kills the step too).
+func awaitGoAhead(spec *Spec) error {
+	var b [1]byte
+	for {
+		if _, err := io.ReadFull(spec.more, b[:]); err != nil {
+			return fmt.Errorf("wait for the network: %w", err)
+		}
+		if b[0] == goAhead {
+			return nil
+		}
+	}
 }
 
 // recvFD reads what is on the socket into buf, with the one descriptor
