@@ -248,6 +248,12 @@ func (c *spawned) finish(spec *Spec, tree int, hooks Hooks) (*Process, error) {
 		a := <-network
 		if a.err != nil {
 			p.kill()
+			// A child that failed first took its netns with it: its own
+			// reason, if it sent one, says more.
+			var ee *ExitError
+			if err := p.readSync(c.parent); errors.As(err, &ee) {
+				return nil, err
+			}
 			return nil, a.err
 		}
 		p.net = a.net

@@ -346,6 +346,18 @@ func TestPublishErrors(t *testing.T) {
 	wantError(t, run(baseEnv, nil, "port", "-a", "x"), 125, "give no container")
 }
 
+// TestPublishCommandNotFound: the network is attached while the init step
+// sets up the container; a command that is not found ends the step while
+// ports may still be published in its netns, and the step's reason (127)
+// is what rpod says, not the vanished netns.
+func TestPublishCommandNotFound(t *testing.T) {
+	port := freePort(t)
+	for i := 0; i < 5; i++ {
+		r := run(baseEnv, nil, "run", "--rm", "-p", fmt.Sprintf("%d:80", port), "busybox", "nonexistent")
+		wantError(t, r, 127, `exec "nonexistent": executable file not found`)
+	}
+}
+
 func unprivilegedStart(t *testing.T) int {
 	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_unprivileged_port_start")
 	if err != nil {
