@@ -1,0 +1,36 @@
+package runtime
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestInitStepHasOneP: the init step is started with GOMAXPROCS=1 (its work
+// is one thread's); exec's step, which is rpod itself, is not.
+func TestInitStepHasOneP(t *testing.T) {
+	dir := t.TempDir()
+	exe := filepath.Join(dir, "step")
+	if err := os.WriteFile(exe, []byte("#!/bin/sh\necho \"$1 [$GOMAXPROCS]\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for arg, want := range map[string]string{initArg: initArg + " [1]", execArg: execArg + " []"} {
+		out, err := os.Create(filepath.Join(dir, arg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := spawnChildExe(exe, arg, "test step", nil, &syscall.SysProcAttr{}, false, Stdio{Out: out, Err: os.Stderr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.cmd.Wait()
+		c.parent.Close()
+		out.Close()
+		b, _ := os.ReadFile(out.Name())
+		if got := strings.TrimSpace(string(b)); got != want {
+			t.Errorf("step %s saw %q, want %q", arg, got, want)
+		}
+	}
+}
