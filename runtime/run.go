@@ -65,7 +65,7 @@ func Start(spec *Spec, stdio Stdio, hooks Hooks) (*Process, error) {
 	if err := userNamespace(spec, attr); err != nil {
 		return nil, err
 	}
-	return startChild(initArg, "container", nil, attr, spec, stdio, hooks)
+	return startChild(initArg, "container", initEnv, attr, spec, stdio, hooks)
 }
 
 // startChild starts a child step (the init step, or exec's) as the embedded
@@ -177,11 +177,6 @@ func spawnChildExe(exe, arg, what string, env []string, attr *syscall.SysProcAtt
 	cmd := exec.Command(exe, arg)
 	cmd.Args[0] = "rpod-" + strings.TrimPrefix(arg, "__rpod_") // rpod-init, rpod-exec in ps
 	cmd.Env = append([]string{}, env...)
-	if arg == initArg {
-		// Its work is one thread's: one P spares the runtime's spare threads,
-		// which compete with rpod for the CPUs and are killed at the exec.
-		cmd.Env = append(cmd.Env, "GOMAXPROCS=1")
-	}
 	cmd.ExtraFiles = append([]*os.File{child}, extra...)
 	cmd.Dir = "/"
 	if !terminal {

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -42,11 +41,7 @@ func silentRegistry(t *testing.T) (addr, conf string, accepted <-chan struct{}) 
 		}
 	})
 	addr = ln.Addr().String()
-	conf = filepath.Join(t.TempDir(), "registries.conf")
-	if err := os.WriteFile(conf, []byte(fmt.Sprintf("[[registry]]\nlocation = %q\ninsecure = true\n", addr)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return addr, conf, got
+	return addr, insecureRegistryConf(t, addr), got
 }
 
 // A ^C while run pulls its image stops rpod, as it stops podman: rpod

@@ -33,11 +33,18 @@ func flakyRegistry(t *testing.T, failures int64) (addr string, conf string) {
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	addr = ln.Addr().String()
-	conf = filepath.Join(t.TempDir(), "registries.conf")
+	return addr, insecureRegistryConf(t, addr)
+}
+
+// insecureRegistryConf writes a registries.conf that reaches addr over
+// plain HTTP, and returns its path.
+func insecureRegistryConf(t *testing.T, addr string) string {
+	t.Helper()
+	conf := filepath.Join(t.TempDir(), "registries.conf")
 	if err := os.WriteFile(conf, []byte(fmt.Sprintf("[[registry]]\nlocation = %q\ninsecure = true\n", addr)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return addr, conf
+	return conf
 }
 
 func TestPullRetriesAFailingRegistry(t *testing.T) {
