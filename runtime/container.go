@@ -144,6 +144,15 @@ func Create(store cstorage.Store, cfg Config) (*Container, error) {
 	if cfg.Spec.Hostname == "" {
 		cfg.Spec.Hostname = cfg.ID[:12]
 	}
+	if cfg.AutoRemove && roomForVolatile(store.GraphRoot()) {
+		// Its records go when it exits: as podman does for --rm, they are
+		// kept in containers/storage's volatile files, written without a
+		// sync (3 fdatasyncs at its creation and 3 at its removal).
+		if opts == nil {
+			opts = &cstorage.ContainerOptions{}
+		}
+		opts.Volatile = true
+	}
 	sc, err := createRecord(store, &cfg, opts, generated)
 	if err != nil {
 		if errors.Is(err, cstorage.ErrDuplicateName) {
@@ -158,6 +167,19 @@ func Create(store cstorage.Store, cfg Config) (*Container, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// volatileMinFree is the free space a store needs for a volatile record.
+const volatileMinFree = 16 << 20
+
+// roomForVolatile: the store at graphRoot has room for a volatile record and
+// its removal. A volatile file's first record can take a full store's last
+// free block, and then its removal, written through a temporary file, does
+// not fit: every later command that loads the store fails until space is
+// freed. A synced file replaces a larger one and always leaves that room.
+func roomForVolatile(graphRoot string) bool {
+	var st unix.Statfs_t
+	return unix.Statfs(graphRoot, &st) == nil && st.Bavail*uint64(st.Bsize) >= volatileMinFree
 }
 
 // createRecord creates cfg's record in the store. A name rpod chose that

@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestStorageProbeChoosesNativeOverlay(t *testing.T) {
@@ -91,4 +94,56 @@ func TestStorageStagingLeftoversPruned(t *testing.T) {
 		t.Errorf("the interrupted pull's staging directory is still there: %v", err)
 	}
 	ok(t, env, "ps", "-a") // and with none left, nothing to do
+}
+
+// TestStorageRmContainerUnsynced: a --rm container's records go to
+// containers/storage's volatile files, written without a sync, as podman's
+// do, and leave them when it exits; other containers' go to the synced ones.
+func TestStorageRmContainerUnsynced(t *testing.T) {
+	graph := strings.TrimSpace(ok(t, baseEnv, "info", "--format", "{{.Store.GraphRoot}}"))
+	read := func(name string) string {
+		b, _ := os.ReadFile(filepath.Join(graph, name))
+		return string(b)
+	}
+	c := startContainer(t, "volatile-rm") // exec_test.go: run --rm
+	kept := strings.TrimSpace(ok(t, baseEnv, "create", "--name", "volatile-kept", "busybox", "true"))
+	t.Cleanup(func() { rpod(t, "rm", "-f", "volatile-kept") })
+
+	volatile, synced := read("overlay-containers/volatile-containers.json"), read("overlay-containers/containers.json")
+	if !strings.Contains(volatile, c.id) || strings.Contains(synced, c.id) {
+		t.Errorf("--rm container %s: in volatile-containers.json %v, in containers.json %v", c.id, strings.Contains(volatile, c.id), strings.Contains(synced, c.id))
+	}
+	if kept == "" || strings.Contains(volatile, kept) || !strings.Contains(synced, kept) {
+		t.Errorf("container %q: in volatile-containers.json %v, in containers.json %v", kept, strings.Contains(volatile, kept), strings.Contains(synced, kept))
+	}
+	var records []struct{ ID, Layer string }
+	if err := json.Unmarshal([]byte(volatile), &records); err != nil {
+		t.Fatalf("volatile-containers.json: %v", err)
+	}
+	layer := ""
+	for _, r := range records {
+		if strings.HasPrefix(r.ID, c.id) {
+			layer = r.Layer
+		}
+	}
+	if layer == "" || !strings.Contains(read("overlay-layers/volatile-layers.json"), layer) || strings.Contains(read("overlay-layers/layers.json"), layer) {
+		t.Errorf("--rm container's layer %q is not in volatile-layers.json alone", layer)
+	}
+	// Listed like any other.
+	if !strings.Contains(ok(t, baseEnv, "ps", "--format", "{{.Names}}"), "volatile-rm") {
+		t.Error("rpod ps does not list the --rm container")
+	}
+
+	// Once it exits, its records leave the volatile files.
+	syscall.Kill(c.pid, syscall.SIGKILL)
+	deadline := time.Now().Add(30 * time.Second)
+	for strings.Contains(ok(t, baseEnv, "ps", "-a", "--format", "{{.Names}}"), "volatile-rm") {
+		if time.Now().After(deadline) {
+			t.Fatal("the --rm container was not removed after its exit")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if strings.Contains(read("overlay-containers/volatile-containers.json"), c.id) || strings.Contains(read("overlay-layers/volatile-layers.json"), layer) {
+		t.Error("the removed --rm container's records are still in the volatile files")
+	}
 }
