@@ -325,7 +325,13 @@ func (c *Container) SetState(s State) error {
 		return err
 	}
 	b, _ := json.Marshal(s)
-	if err := atomicfile.WriteFile(p, b, 0o600); err != nil {
+	write := atomicfile.WriteFile
+	if c.AutoRemove {
+		// Its records are volatile (Create): its state need not outlive
+		// a crash either, and is written without ext4's flush.
+		write = atomicfile.Swap
+	}
+	if err := write(p, b, 0o600); err != nil {
 		return fmt.Errorf("write container state: %w", err)
 	}
 	return nil
