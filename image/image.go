@@ -64,6 +64,12 @@ func lookupNamed(store cstorage.Store, sys *types.SystemContext, name string) (*
 		}
 		return img, n, nil
 	}
+	if full, ok := qualifiedName(name); ok { // the library's result, sooner
+		if img, err := store.Image(full); err == nil {
+			return img, full, nil
+		}
+		return nil, "", fmt.Errorf("%s: %w", name, ErrNotFound)
+	}
 	if _, err := reference.ParseNormalizedNamed(name); err != nil {
 		return nil, "", fmt.Errorf("invalid reference format %q: %w", name, err)
 	}
