@@ -65,8 +65,10 @@ func lookupNamed(store cstorage.Store, sys *types.SystemContext, name string) (*
 		return img, n, nil
 	}
 	if full, ok := qualifiedName(name); ok { // the library's result, sooner
-		if img, err := store.Image(full); err == nil {
-			return img, full, nil
+		if full != name { // else just missed above
+			if img, err := store.Image(full); err == nil {
+				return img, full, nil
+			}
 		}
 		return nil, "", fmt.Errorf("%s: %w", name, ErrNotFound)
 	}

@@ -327,8 +327,9 @@ func (c *Container) SetState(s State) error {
 	b, _ := json.Marshal(s)
 	write := atomicfile.WriteFile
 	if c.AutoRemove {
-		// Its records are volatile (Create): its state need not outlive
-		// a crash either, and is written without ext4's flush.
+		// It goes when it exits: its state need not outlive a crash, and
+		// is written without ext4's flush (its storage records, too, are
+		// volatile unless the store was nearly full: Create).
 		write = atomicfile.Swap
 	}
 	if err := write(p, b, 0o600); err != nil {

@@ -34,9 +34,12 @@ func Swap(path string, b []byte, perm os.FileMode) error {
 		return err
 	}
 	err = unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, path, unix.RENAME_EXCHANGE)
-	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) {
+	switch {
+	case errors.Is(err, unix.ENOENT), errors.Is(err, unix.EINVAL), errors.Is(err, unix.ENOSYS):
 		// No old file, or a filesystem that cannot exchange.
 		err = os.Rename(tmp, path)
+	case err != nil:
+		err = &os.LinkError{Op: "exchange", Old: tmp, New: path, Err: err}
 	}
 	os.Remove(tmp) // the old record, or what failed to replace it
 	return err
