@@ -114,6 +114,12 @@ if ! grep -q "^$user:" /etc/subgid; then
 	usermod --add-subgids 100000-165535 "$user"
 fi
 
+# The embedded network needs /dev/net/tun; distributions ship it 0666.
+if [ ! -e /dev/net/tun ]; then
+	mkdir -p /dev/net && mknod -m 0666 /dev/net/tun c 10 200
+fi
+chmod 0666 /dev/net/tun
+
 home="$(getent passwd "$user" | cut -d: -f6)"
 # Run from / so that no command trips over a working directory the user cannot read.
 cd /
