@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -32,12 +33,20 @@ func (e *RefusedError) Unwrap() error { return e.Err }
 
 // layerErr finds the layer containers/image names when the store fails to
 // add it: `adding layer with blob "DIGEST"/"TOC"/"DIFFID": CAUSE`.
-var layerErr = regexp.MustCompile(`adding layer with blob "([a-z0-9]+:[0-9a-f]+)"/"[^"]*"/"[^"]*": (.*)$`)
+var layerErr = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`adding layer with blob "([a-z0-9]+:[0-9a-f]+)"/"[^"]*"/"[^"]*": (.*)$`)
+})
 
-// Causes as the store words them, each reduced to its message.
+// Causes as the store words them, each reduced to its message. These
+// and layerErr are compiled at first use: a package-level regexp costs
+// every start of rpod, and only a failed pull needs them.
 var (
-	unpackErr = regexp.MustCompile(`^unpacking failed \(error: exit status \d+; output: (.*)\)$`)
-	applyErr  = regexp.MustCompile(`^ApplyLayer stdout: (.*?) ?stderr: (.*?) ?exit status \d+$`)
+	unpackErr = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^unpacking failed \(error: exit status \d+; output: (.*)\)$`)
+	})
+	applyErr = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^ApplyLayer stdout: (.*?) ?stderr: (.*?) ?exit status \d+$`)
+	})
 )
 
 // diagnoseTimeout bounds the second download of a refused layer.
@@ -67,7 +76,7 @@ func explainRefusal(ctx context.Context, sys *types.SystemContext, src types.Ima
 
 // parseLayerErr is the layer and the store's cause in a failed layer's error.
 func parseLayerErr(err error) (digest.Digest, string, bool) {
-	m := layerErr.FindStringSubmatch(oneLine(err))
+	m := layerErr().FindStringSubmatch(oneLine(err))
 	if m == nil {
 		return "", "", false
 	}
@@ -80,10 +89,10 @@ func parseLayerErr(err error) (digest.Digest, string, bool) {
 
 // cleanCause keeps the store's message without the wrapping of its helper process.
 func cleanCause(cause string) string {
-	if m := unpackErr.FindStringSubmatch(cause); m != nil && m[1] != "" {
+	if m := unpackErr().FindStringSubmatch(cause); m != nil && m[1] != "" {
 		return "unpacking failed: " + m[1]
 	}
-	if m := applyErr.FindStringSubmatch(cause); m != nil {
+	if m := applyErr().FindStringSubmatch(cause); m != nil {
 		if m[2] != "" {
 			return m[2]
 		}

@@ -7,16 +7,18 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync"
 
 	cstorage "go.podman.io/storage"
 )
 
-// nameRE is podman's rule for container names.
-var nameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+// nameRE is podman's rule for container names, compiled at first use:
+// a package-level regexp costs every start of rpod.
+var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`) })
 
 // Rename gives the container a new name, in storage and in its record.
 func (c *Container) Rename(name string) error {
-	if !nameRE.MatchString(name) {
+	if !nameRE().MatchString(name) {
 		return fmt.Errorf("invalid container name %q: use letters, digits, _ . and -, starting with a letter or digit", name)
 	}
 	if name == c.Name {

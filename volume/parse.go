@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Spec is one parsed -v, --mount or --tmpfs argument.
@@ -24,10 +25,12 @@ type Spec struct {
 	Data string
 }
 
-var nameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+// nameRE and sizeRE are compiled at first use: a package-level regexp
+// costs every start of rpod.
+var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`) })
 
 // ValidName reports whether name is a valid volume name, as podman's.
-func ValidName(name string) bool { return nameRE.MatchString(name) }
+func ValidName(name string) bool { return nameRE().MatchString(name) }
 
 func isPath(src string) bool { return strings.HasPrefix(src, "/") || strings.HasPrefix(src, ".") }
 
@@ -107,7 +110,7 @@ func ParseVolume(arg string) (Spec, error) {
 	return s, nil
 }
 
-var sizeRE = regexp.MustCompile(`^[0-9]+[kmgKMG%]?$`)
+var sizeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]+[kmgKMG%]?$`) })
 
 func checkMode(m string) error {
 	n, err := strconv.ParseUint(m, 8, 32)
@@ -154,7 +157,7 @@ func ParseMount(arg string) (Spec, error) {
 		case "z", "relabel", "bind-propagation", "consistency":
 			// Accepted: no SELinux here, and every mount is private.
 		case "tmpfs-size":
-			if !sizeRE.MatchString(v) {
+			if !sizeRE().MatchString(v) {
 				return Spec{}, fmt.Errorf("invalid tmpfs-size %q in --mount %q: give bytes, or a number with k, m or g", v, arg)
 			}
 			data = append(data, "size="+v)
@@ -228,7 +231,7 @@ func ParseTmpfs(arg string) (Spec, error) {
 		case "exec", "suid", "dev":
 			flags["no"+k] = false
 		case "size":
-			if !sizeRE.MatchString(v) {
+			if !sizeRE().MatchString(v) {
 				return Spec{}, fmt.Errorf("invalid tmpfs size %q in --tmpfs %q", v, arg)
 			}
 			data = append(data, o)

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"text/template"
 	"time"
@@ -351,24 +352,28 @@ func parseFormat(format string) (t *template.Template, table bool, body string, 
 	return t, table, body, nil
 }
 
-var (
-	actionRE = regexp.MustCompile(`\{\{-?\s*(.*?)\s*-?\}\}`)
-	fieldRE  = regexp.MustCompile(`\.([A-Za-z][A-Za-z0-9]*)`)
-	camelRE  = regexp.MustCompile(`([a-z0-9])([A-Z])`)
-)
+// headerRE: headerLine's expressions, compiled at first use: a
+// package-level regexp costs every start of rpod.
+var headerRE = sync.OnceValue(func() (re struct{ action, field, camel *regexp.Regexp }) {
+	re.action = regexp.MustCompile(`\{\{-?\s*(.*?)\s*-?\}\}`)
+	re.field = regexp.MustCompile(`\.([A-Za-z][A-Za-z0-9]*)`)
+	re.camel = regexp.MustCompile(`([a-z0-9])([A-Z])`)
+	return re
+})
 
 // headerLine turns a template into its column titles: each action becomes
 // its field's name in capitals (split at words), or the override.
 func headerLine(body string, overrides map[string]string) string {
-	return actionRE.ReplaceAllStringFunc(body, func(a string) string {
-		m := fieldRE.FindStringSubmatch(a)
+	re := headerRE()
+	return re.action.ReplaceAllStringFunc(body, func(a string) string {
+		m := re.field.FindStringSubmatch(a)
 		if m == nil {
 			return ""
 		}
 		if h, ok := overrides[m[1]]; ok {
 			return h
 		}
-		return strings.ToUpper(camelRE.ReplaceAllString(m[1], "$1 $2"))
+		return strings.ToUpper(re.camel.ReplaceAllString(m[1], "$1 $2"))
 	})
 }
 
