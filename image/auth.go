@@ -1,3 +1,5 @@
+//go:build !rpodlight
+
 package image
 
 import (
@@ -10,29 +12,6 @@ import (
 	"go.podman.io/image/v5/pkg/docker/config"
 	"go.podman.io/image/v5/types"
 )
-
-// ParseCreds splits --creds USER[:PASSWORD]; the user may not be empty.
-func ParseCreds(s string) (user, password string, err error) {
-	user, password, _ = strings.Cut(s, ":")
-	if user == "" {
-		return "", "", errors.New("invalid --creds: want USER:PASSWORD, with a user name")
-	}
-	return user, password, nil
-}
-
-// RegistryKey turns login's argument (a registry, with an optional
-// repository, and maybe a scheme or a trailing slash) into auth.json's key.
-func RegistryKey(arg string) (string, error) {
-	key := arg
-	for _, p := range []string{"docker://", "https://", "http://"} {
-		key = strings.TrimPrefix(key, p)
-	}
-	key = strings.TrimRight(key, "/")
-	if key == "" || strings.ContainsAny(key, " \t\n@") || strings.HasPrefix(key, "/") || strings.Contains(key, "//") {
-		return "", fmt.Errorf("invalid registry %q: want a host[:port], optionally with a repository", arg)
-	}
-	return key, nil
-}
 
 // Login checks user and password against the registry of key and, when
 // they are accepted, saves them in sys's auth file; it returns that file.

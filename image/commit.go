@@ -1,3 +1,5 @@
+//go:build !rpodlight
+
 package image
 
 import (
@@ -14,16 +16,6 @@ import (
 	cstorage "go.podman.io/storage"
 	"go.podman.io/storage/pkg/archive"
 )
-
-// CommitOptions tunes Commit.
-type CommitOptions struct {
-	// Name is the new image's name, completed as podman does; "" leaves it unnamed.
-	Name string
-	// Changes are --change instructions applied over the base image's config.
-	Changes []string
-	Message string
-	Author  string
-}
 
 // Commit makes a new image of the container layer layerID on top of the
 // image baseID: the layer's changes are copied into a new layer of their

@@ -1,3 +1,5 @@
+//go:build !rpodlight
+
 package image
 
 import (
@@ -18,16 +20,6 @@ import (
 	"go.podman.io/image/v5/types"
 	cstorage "go.podman.io/storage"
 )
-
-// ImportOptions tunes Import.
-type ImportOptions struct {
-	// Name is the image's name, completed as podman does; "" leaves it unnamed.
-	Name string
-	// Changes are --change instructions (CMD, ENV, ...); Message is the history comment.
-	Changes []string
-	Message string
-	Report  io.Writer
-}
 
 // Import makes a one-layer image of a root filesystem tarball (plain or
 // compressed): a file, "-" for stdin, or an http(s) URL.

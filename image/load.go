@@ -1,3 +1,5 @@
+//go:build !rpodlight
+
 package image
 
 import (

@@ -1,41 +1,19 @@
+//go:build !rpodlight
+
 package image
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 
-	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/docker"
 	"go.podman.io/image/v5/docker/reference"
-	"go.podman.io/image/v5/manifest"
 	istorage "go.podman.io/image/v5/storage"
 	"go.podman.io/image/v5/types"
 	cstorage "go.podman.io/storage"
 )
-
-// PushOptions tunes a push.
-type PushOptions struct {
-	// Report receives podman-style progress lines; nil discards them.
-	Report io.Writer
-	// Format is the manifest type written: "oci", "v2s2", or "" for the image's own.
-	Format string
-}
-
-// ManifestType maps push's --format to a manifest MIME type ("" keeps the image's own).
-func ManifestType(format string) (string, error) {
-	switch strings.ToLower(format) {
-	case "":
-		return "", nil
-	case "oci":
-		return imgspecv1.MediaTypeImageManifest, nil
-	case "v2s2", "docker":
-		return manifest.DockerV2Schema2MediaType, nil
-	}
-	return "", fmt.Errorf("unknown manifest format %q: use oci or v2s2", format)
-}
 
 // Push copies the local image src to the registry reference dest; an empty
 // dest means src's own full name.

@@ -1,3 +1,5 @@
+//go:build !rpodlight
+
 package image
 
 import (
@@ -11,16 +13,6 @@ import (
 
 	"go.podman.io/image/v5/docker"
 )
-
-// Retry says how often a registry operation is tried and how long to wait
-// before the first retry; the wait doubles each time, as podman's --retry-delay.
-type Retry struct {
-	Attempts int
-	Delay    time.Duration
-}
-
-// DefaultRetry is podman's default: three attempts, waiting 1s then 2s.
-var DefaultRetry = Retry{Attempts: 3, Delay: time.Second}
 
 // Do runs op until it succeeds, fails for good, or has been tried
 // r.Attempts times; each retry is announced on report.

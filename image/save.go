@@ -1,3 +1,5 @@
+//go:build !rpodlight
+
 package image
 
 import (
@@ -19,17 +21,6 @@ import (
 	"go.podman.io/image/v5/types"
 	cstorage "go.podman.io/storage"
 )
-
-// SaveOptions says what Save writes and where.
-type SaveOptions struct {
-	// Format is DockerArchive (the default), OCIArchive, OCIDir or DockerDir.
-	Format string
-	// Output is the file, or the directory for the dir formats; "" means Stdout.
-	Output string
-	Stdout io.Writer
-	// Report receives progress lines; nil discards them.
-	Report io.Writer
-}
 
 // Save writes images to an archive or directory; only a docker-archive holds several.
 func Save(ctx context.Context, store cstorage.Store, sys *types.SystemContext, names []string, o SaveOptions) error {

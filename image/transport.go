@@ -1,3 +1,5 @@
+//go:build !rpodlight
+
 package image
 
 import (
@@ -26,13 +28,6 @@ import (
 	cstorage "go.podman.io/storage"
 	ctypes "go.podman.io/storage/types"
 )
-
-// Loaded is one image copied into the store, with the names it was given
-// ("sha256:ID" when the source had none), as podman load reports them.
-type Loaded struct {
-	Image *cstorage.Image
-	Names []string
-}
 
 // HasTransport says whether name starts with a containers/image transport
 // other than docker:// (docker-archive:, oci:, dir:, containers-storage:...),

@@ -43,45 +43,7 @@ func appendedInit(exe string) (int, error) {
 		return -1, errors.New("no init step appended to rpod")
 	}
 	defer f.Close()
-	flags := unix.MFD_CLOEXEC | unix.MFD_ALLOW_SEALING
-	// MFD_EXEC: an executable memfd, where the kernel (6.3+) wants it said.
-	fd, err := unix.MemfdCreate("rpod-init", flags|unix.MFD_EXEC)
-	if errors.Is(err, unix.EINVAL) {
-		fd, err = unix.MemfdCreate("rpod-init", flags)
-	}
-	if err != nil {
-		return -1, err
-	}
-	if err := sendAll(fd, int(f.Fd()), off, n); err != nil {
-		unix.Close(fd)
-		return -1, err
-	}
-	if err := seal(fd); err != nil {
-		unix.Close(fd)
-		return -1, err
-	}
-	return fd, nil
-}
-
-func sendAll(dst, src int, off, n int64) error {
-	for n > 0 {
-		w, err := unix.Sendfile(dst, src, &off, int(n))
-		if err != nil {
-			return err
-		}
-		if w == 0 {
-			return errors.New("sendfile: short copy")
-		}
-		n -= int64(w)
-	}
-	return nil
-}
-
-// seal makes the memfd unchangeable before it is executed.
-func seal(fd int) error {
-	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
-	_, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, seals)
-	return err
+	return initbin.Memfd("rpod-init", f, initbin.Part{Off: off, N: n})
 }
 
 // InitStep says what runs each container's init step: the init appended by

@@ -58,6 +58,9 @@ func main() {
 }
 
 func run(args []string) int {
+	if err := execFull(args, nil); err != nil { // fullcall.go
+		return exitStatus(err)
+	}
 	startupGC()      // gc.go
 	quietLibraries() // logging.go
 	cobra.OnInitialize(libraryLogging)
@@ -67,6 +70,9 @@ func run(args []string) int {
 	err := root.Execute()
 	if g.store != nil {
 		storage.Close(g.store)
+	}
+	if ferr := execFull(args, err); ferr != nil {
+		err = ferr
 	}
 	return exitStatus(err)
 }

@@ -52,3 +52,41 @@ func FuzzLocate(f *testing.F) {
 		}
 	})
 }
+
+func TestLocateFull(t *testing.T) {
+	full, init := "\x7fELF...the full rpod...", "\x7fELF...the init program..."
+	initPart := init + "s1" + Footer(int64(len(init)), "s1")
+	for _, tc := range []struct {
+		name, file string
+		ok         bool
+	}{
+		{"carried", "light-rpod" + full + FullFooter(int64(len(full))) + initPart, true},
+		{"init only", "light-rpod" + initPart, false},
+		{"length past the start", "l" + full + FullFooter(int64(len(full)+5)) + initPart, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "rpod")
+			if err := os.WriteFile(p, []byte(tc.file), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.Open(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			prog, ip, ok := locateFull(f, "s1")
+			if ok != tc.ok {
+				t.Fatalf("ok = %v, want %v", ok, tc.ok)
+			}
+			if !ok {
+				return
+			}
+			if got := tc.file[prog.Off : prog.Off+prog.N]; got != full {
+				t.Errorf("program = %q", got)
+			}
+			if got := tc.file[ip.Off : ip.Off+ip.N]; got != initPart {
+				t.Errorf("init part = %q", got)
+			}
+		})
+	}
+}
