@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -105,8 +106,15 @@ func commandWords(args []string, n int) []string {
 // execFull runs this command in the full rpod, when this is a light one
 // and the command needs it; it returns only if it could not.
 func execFull(args []string, err error) error {
-	if fullrpod.Light && (errors.Is(err, image.ErrFullOnly) || err == nil && fullCommand(args)) {
-		return fullrpod.Exec()
+	if !fullrpod.Light || !errors.Is(err, image.ErrFullOnly) && (err != nil || !fullCommand(args)) {
+		return nil
 	}
-	return nil
+	// In the namespace first, unless only help is asked for: the full rpod
+	// runs from memory, where it could not re-execute itself into it.
+	if !slices.Contains(args, "--help") && !slices.Contains(args, "-h") {
+		if err := enter(); err != nil {
+			return err
+		}
+	}
+	return fullrpod.Exec()
 }
