@@ -31,7 +31,8 @@ build:
 # KiB at a time): the kernel then keeps it in the page cache in large
 # folios, as the linker leaves a fresh build, and each start maps a folio
 # per page fault instead of 16 pages. On a virtual machine that shadows page
-# tables that is 7-9 ms of every command (bench/README.md, session 12).
+# tables that is 2-4 ms of every command (7-9 ms before rpod was a light
+# build: bench/README.md, session 12).
 # Renamed into place, so that a running rpod keeps its old file.
 install: build
 	@dest=$(DESTDIR)$(PREFIX)/bin/rpod; install -d "$${dest%/*}" && \
