@@ -120,32 +120,40 @@ func ServeFullCall(ctx context.Context, store cstorage.Store, call FullCall) Ful
 	return FullResult{Err: ErrFullOnly.Error()}
 }
 
+// Login is the full rpod's: cmd/rpod runs login there.
 func Login(ctx context.Context, sys *types.SystemContext, key, user, password string) (string, error) {
 	return "", ErrFullOnly
 }
 
+// Logout is the full rpod's: cmd/rpod runs logout there.
 func Logout(sys *types.SystemContext, key string) error { return ErrFullOnly }
 
+// Commit is the full rpod's: cmd/rpod runs commit there.
 func Commit(ctx context.Context, store cstorage.Store, baseID, layerID string, o CommitOptions) (*cstorage.Image, error) {
 	return nil, ErrFullOnly
 }
 
+// SpoolToFile is the full rpod's: cmd/rpod runs load and import there.
 func SpoolToFile(sys *types.SystemContext, r io.Reader, pattern string) (string, error) {
 	return "", ErrFullOnly
 }
 
+// Save is the full rpod's: cmd/rpod runs save there.
 func Save(ctx context.Context, store cstorage.Store, sys *types.SystemContext, names []string, o SaveOptions) error {
 	return ErrFullOnly
 }
 
+// Push is the full rpod's: cmd/rpod runs push there.
 func Push(ctx context.Context, store cstorage.Store, sys *types.SystemContext, src, dest string, o PushOptions) error {
 	return ErrFullOnly
 }
 
+// Load is the full rpod's: cmd/rpod runs load there.
 func Load(ctx context.Context, store cstorage.Store, sys *types.SystemContext, file string, report io.Writer) ([]Loaded, error) {
 	return nil, ErrFullOnly
 }
 
+// Import is the full rpod's: cmd/rpod runs import there.
 func Import(ctx context.Context, store cstorage.Store, sys *types.SystemContext, source string, stdin io.Reader, o ImportOptions) (*cstorage.Image, error) {
 	return nil, ErrFullOnly
 }
