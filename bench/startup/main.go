@@ -140,9 +140,10 @@ func rows(ctx context.Context, w *world.World) []*world.Row {
 // rereadCopy copies rpod as cp(1) and install(1) do and drops the copy
 // from the page cache, so that its first run reads it back from disk: the
 // state of a binary after a reboot or once reclaim took it. On a virtual
-// machine that shadows page tables such a binary starts some 7-9 ms slower
+// machine that shadows page tables such a binary started 7-9 ms slower
 // than one written in one large write, as the linker and make install
-// leave rpod (bench/README.md, session 12); this row shows by how much.
+// leave rpod, when rpod was one build; the light build, 0-4 ms
+// (bench/README.md, session 12). This row shows by how much.
 func rereadCopy(w *world.World) (string, error) {
 	src, err := os.Open(w.Rpod)
 	if err != nil {

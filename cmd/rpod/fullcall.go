@@ -73,7 +73,7 @@ func fullCommand(args []string) bool {
 	case "push", "save", "load", "import", "commit", "login", "logout":
 		return true
 	case "image":
-		return len(words) > 1 && strings.Contains(" push save load import ", " "+words[1]+" ")
+		return len(words) > 1 && slices.Contains([]string{"push", "save", "load", "import"}, words[1])
 	case "container":
 		return len(words) > 1 && words[1] == "commit"
 	}
@@ -104,9 +104,14 @@ func commandWords(args []string, n int) []string {
 }
 
 // execFull runs this command in the full rpod, when this is a light one
-// and the command needs it; it returns only if it could not.
+// and the command needs it: before it runs (err nil), one of fullCommand's;
+// after, one that met a transfer call the light build lacks. It returns
+// only if it could not.
 func execFull(args []string, err error) error {
-	if !fullrpod.Light || !errors.Is(err, image.ErrFullOnly) && (err != nil || !fullCommand(args)) {
+	if !fullrpod.Light {
+		return nil
+	}
+	if before := err == nil; before && !fullCommand(args) || !before && !errors.Is(err, image.ErrFullOnly) {
 		return nil
 	}
 	// In the namespace first, unless only help is asked for: the full rpod
