@@ -10,17 +10,21 @@ all: build
 # BIN: where build puts rpod; EXTRA_TAGS, GOFLAGS_RPOD, LDFLAGS: more for its go build.
 BIN ?= bin/rpod
 
-# The container init step is built alone first (cmd/rpod-init: package
-# runtime with the rpodinit tag, static, no cgo) and appended to rpod with a
-# stamp both builds share, so that rpod never runs an init from another
-# build (runtime/initbin). A plain go build has none: rpod re-executes itself.
+# The init step's C compiler and flags (cmd/rpod-init, runtime/step).
+CC          ?= cc
+STEP_CFLAGS ?= -O2 -Wall -Wextra -Wno-format-truncation
+
+# The container init step is built alone first (cmd/rpod-init: runtime/step,
+# in C, static) and appended to rpod with a stamp both builds share, so that
+# rpod never runs an init from another build (runtime/initbin). A plain go
+# build has none: rpod re-executes itself, and runs the step it links in.
 # rpod itself is a light build (the rpodlight tag: no containers/image
 # transfer code, 4 ms less to start) carrying the full one before its init
 # step, which runs pulls and the transfer commands (internal/fullrpod).
 build:
 	@set -e; stamp=$$(date +%s%N)-$$$$; tmp=$(BIN).$$$$; \
 	ld="$(LDFLAGS) -X github.com/rpod/rpod/runtime/initbin.Stamp=$$stamp"; \
-	CGO_ENABLED=0 $(GO) build -trimpath -tags rpodinit -ldflags "-s -w" -o $$tmp.init ./cmd/rpod-init; \
+	$(CC) $(STEP_CFLAGS) -static -s -Iruntime/step -o $$tmp.init cmd/rpod-init/main.c runtime/step/*.c; \
 	$(GO) build -tags "$(TAGS) $(EXTRA_TAGS)" $(GOFLAGS_RPOD) -ldflags "$$ld" -o $$tmp.full ./cmd/rpod; \
 	$(GO) build -tags "$(TAGS) rpodlight $(EXTRA_TAGS)" $(GOFLAGS_RPOD) -ldflags "$$ld" -o $$tmp ./cmd/rpod; \
 	f=$$(stat -c %s $$tmp.full); n=$$(stat -c %s $$tmp.init); \
@@ -57,7 +61,7 @@ vet:
 	$(GO) vet -tags "$(TAGS)" ./...
 	$(GO) build -tags "$(TAGS) rpodlight" -o /dev/null ./cmd/rpod # the light build (make build); its stubs have no tests
 	$(GO) vet -tags "guest $(TAGS)" ./tests/guest
-	CGO_ENABLED=0 $(GO) vet -tags rpodinit ./cmd/rpod-init
+	$(CC) $(STEP_CFLAGS) -Werror -fsyntax-only -Iruntime/step cmd/rpod-init/main.c runtime/step/*.c
 
 # Unit tests, short fuzz runs and the end-to-end suite. As root it installs
 # what the suite needs and runs it as an unprivileged user (see tests/run.sh).

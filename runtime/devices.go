@@ -133,6 +133,10 @@ func userCanOpen(p, perms string) error {
 	return err
 }
 
+// hostDevices are bound from the host into each container's /dev
+// (runtime/step/mounts.c): a user namespace may not mknod.
+var hostDevices = []string{"null", "zero", "full", "random", "urandom", "tty"}
+
 // Devices rpod always binds, or that are the container's own (its devpts,
 // console and ipc mounts): --privileged does not bring the host's.
 var ownDevices = map[string]bool{"/dev/console": true, "/dev/ptmx": true, "/dev/pts": true, "/dev/shm": true, "/dev/mqueue": true}
@@ -167,41 +171,4 @@ func isHostDevice(p string) bool {
 		}
 	}
 	return false
-}
-
-// mountDevices binds the spec's devices into the container's /dev.
-func mountDevices(root string, s *Spec) error {
-	if len(s.Devices) == 0 {
-		return nil
-	}
-	real, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		return fmt.Errorf("rootfs: %w", err)
-	}
-	for _, d := range s.Devices {
-		err := bindDevice(real, d)
-		if err != nil && !d.Optional {
-			return err
-		}
-	}
-	return nil
-}
-
-func bindDevice(root string, d Device) error {
-	st, err := os.Stat(d.Source)
-	if err != nil {
-		return fail(ExitRpodError, "--device %s: %v: is the device still there?", d.Source, cause(err))
-	}
-	if !isDevice(st.Mode().Type()) {
-		return fail(ExitRpodError, "--device %s: not a device node", d.Source)
-	}
-	f, err := openTarget(root, d.Destination, false)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := unix.Mount(d.Source, procFd(f), "", unix.MS_BIND, ""); err != nil {
-		return fmt.Errorf("--device %s: bind on %s: %w", d.Source, d.Destination, err)
-	}
-	return nil
 }

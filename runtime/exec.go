@@ -1,5 +1,3 @@
-//go:build !rpodinit
-
 package runtime
 
 import (
@@ -14,11 +12,6 @@ import (
 // envExecPid tells userns/exec.c which process's namespaces to join, as
 // "PID START" so that a reused pid is not joined.
 const envExecPid = "_RPOD_EXEC_PID"
-
-// envExecStep names the fd of the init step's program to userns/exec.c,
-// whose child inside the container runs it rather than returning into
-// all of rpod: a small static program starts in a fifth of the time.
-const envExecStep = "_RPOD_EXEC_STEP"
 
 // StartExec runs spec's command in the namespaces of the running container
 // whose first process is pid (started at pidStart), and returns once the
@@ -35,23 +28,13 @@ func StartExec(pid int, pidStart uint64, cg *cgroupdelegate.Group, spec *Spec, s
 }
 
 // spawnExecStep starts rpod itself, for userns/exec.c to join the
-// container's namespaces, and hands it the init step's program as fd 4
-// when rpod has one appended.
+// container's namespaces and run the step there (runtime/step).
 func spawnExecStep(env []string, attr *syscall.SysProcAttr, terminal bool, stdio Stdio) (*spawned, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("find rpod executable: %w", err)
 	}
-	var step []*os.File
-	if !initBroken.Load() {
-		if fd, err := appendedInit(self); err == nil { // initexe.go
-			f := os.NewFile(uintptr(fd), "rpod-init")
-			defer f.Close()
-			step = []*os.File{f}
-			env = append(env, envExecStep+"=4")
-		}
-	}
-	return spawnChildExe(self, execArg, "exec session", env, attr, terminal, stdio, step...)
+	return spawnChildExe(self, execArg, "exec session", env, attr, terminal, stdio)
 }
 
 // Release lets the started command run on without rpod: -d.

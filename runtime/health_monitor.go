@@ -1,5 +1,3 @@
-//go:build !rpodinit
-
 package runtime
 
 import (

@@ -77,36 +77,3 @@ func CheckInit(p string) (string, error) {
 	}
 	return real, nil
 }
-
-// mountInit binds the --init binary into the container, read-only.
-func mountInit(root string, s *Spec) error {
-	if !s.Init {
-		return nil
-	}
-	if s.InitPath == "" {
-		return fail(ExitRpodError, "%v", ErrNoInit)
-	}
-	real, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		return fmt.Errorf("rootfs: %w", err)
-	}
-	t, err := openTarget(real, InitMountPoint, false)
-	if err != nil {
-		return fmt.Errorf("--init: %w", err)
-	}
-	defer t.Close()
-	if err := unix.Mount(s.InitPath, procFd(t), "", unix.MS_BIND, ""); err != nil {
-		return fmt.Errorf("--init: bind %s on %s: %w (is it still installed?)", s.InitPath, InitMountPoint, err)
-	}
-	return remountBind(t.Name(), unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV)
-}
-
-// withInit puts the --init binary in front of the command; the command
-// keeps its argv[0], which the init looks up in the container's PATH as
-// lookPath just did.
-func withInit(s *Spec, path string, args []string) (string, []string) {
-	if !s.Init {
-		return path, args
-	}
-	return InitMountPoint, append([]string{InitMountPoint, "--"}, args...)
-}

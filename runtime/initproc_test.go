@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 )
@@ -65,17 +64,5 @@ func TestFindInit(t *testing.T) {
 		if got, err := FindInit(); err != nil || got == "" {
 			t.Errorf("FindInit with catatonit last = %q, %v", got, err)
 		}
-	}
-}
-
-func TestWithInit(t *testing.T) {
-	s := &Spec{}
-	if p, a := withInit(s, "/bin/sleep", []string{"sleep", "1"}); p != "/bin/sleep" || !reflect.DeepEqual(a, []string{"sleep", "1"}) {
-		t.Errorf("without --init: %s %v", p, a)
-	}
-	s.Init = true
-	p, a := withInit(s, "/bin/sleep", []string{"sleep", "1"})
-	if p != InitMountPoint || !reflect.DeepEqual(a, []string{InitMountPoint, "--", "sleep", "1"}) {
-		t.Errorf("with --init: %s %v", p, a)
 	}
 }

@@ -1,12 +1,10 @@
 package runtime
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -111,24 +109,4 @@ func CheckUlimit(u Ulimit) error {
 func tooHigh(u Ulimit, max uint64) error {
 	return fmt.Errorf("--ulimit %s: the hard limit %s is above your maximum of %s (ulimit %s): a rootless container cannot raise it; lower the value or raise the user's limit (limits.conf)",
 		u.Name, FormatRlimit(u.Hard), FormatRlimit(max), rlimits[u.Name].option)
-}
-
-// setRlimits applies the spec's ulimits to the process about to exec.
-func setRlimits(s *Spec) error {
-	for _, u := range s.Ulimits {
-		r, ok := rlimits[u.Name]
-		if !ok {
-			return fail(ExitRpodError, "unknown --ulimit %q", u.Name)
-		}
-		// syscall's Setrlimit, not unix's: for nofile it also stops Go from
-		// putting back its startup soft limit at exec.
-		if err := syscall.Setrlimit(r.res, &syscall.Rlimit{Cur: u.Soft, Max: u.Hard}); err != nil {
-			var cur unix.Rlimit
-			if errors.Is(err, unix.EPERM) && unix.Getrlimit(r.res, &cur) == nil && u.Hard > cur.Max {
-				return fail(ExitRpodError, "%v", tooHigh(u, cur.Max))
-			}
-			return fail(ExitRpodError, "set --ulimit %s=%s:%s: %v", u.Name, FormatRlimit(u.Soft), FormatRlimit(u.Hard), err)
-		}
-	}
-	return nil
 }

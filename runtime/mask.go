@@ -1,13 +1,8 @@
 package runtime
 
 import (
-	"errors"
-	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
-
-	"golang.org/x/sys/unix"
 )
 
 // The paths podman masks and makes read-only in every container.
@@ -53,40 +48,4 @@ func unmasked(p string, unmask []string) bool {
 		}
 	}
 	return false
-}
-
-// maskPaths hides the masked paths (an empty read-only tmpfs over a
-// directory, /dev/null over a file) and makes the read-only ones so, as
-// podman does. Paths that do not exist are skipped.
-func maskPaths(s *Spec) error {
-	masked, readonly := MaskedPaths(s.MaskPaths, s.UnmaskPaths)
-	for _, p := range masked {
-		st, err := os.Stat(p)
-		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				continue
-			}
-			return fmt.Errorf("mask %s: %w", p, err)
-		}
-		if st.IsDir() {
-			err = unix.Mount("tmpfs", p, "tmpfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=0")
-		} else {
-			err = unix.Mount("/dev/null", p, "", unix.MS_BIND, "")
-		}
-		if err != nil {
-			return fmt.Errorf("mask %s: %w", p, err)
-		}
-	}
-	for _, p := range readonly {
-		if _, err := os.Stat(p); err != nil {
-			continue
-		}
-		if err := unix.Mount(p, p, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-			return fmt.Errorf("bind %s: %w", p, err)
-		}
-		if err := remountRO(p); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -1,5 +1,3 @@
-//go:build !rpodinit
-
 package runtime
 
 import (
@@ -36,7 +34,7 @@ func Prestart(spec *Spec, stdio Stdio) *Prestarted {
 	go func() {
 		// The child's Pdeathsig follows this goroutine's thread, which
 		// spawnChild locks: it stays until the child is reaped.
-		c, err := spawnChild(initArg, "container", initEnv, attr, p.terminal, stdio)
+		c, err := spawnChild(initArg, "container", nil, attr, p.terminal, stdio)
 		if err != nil {
 			close(p.ready) // Start tries again and says why
 			return
@@ -113,11 +111,6 @@ func StartPrestarted(p *Prestarted, spec *Spec, stdio Stdio, hooks Hooks) (*Proc
 // is created; a nested user namespace's maps come with its record, and
 // --network ns: is left to the usual start.
 func prestartable(spec *Spec) bool { return !spec.UserNS.nested() && spec.NetNS == "" }
-
-// initEnv is the init step's own environment (its command gets the
-// spec's). Its work is one thread's: one P spares the runtime's spare
-// threads, which compete with rpod for the CPUs and are killed at the exec.
-var initEnv = []string{"GOMAXPROCS=1"}
 
 // startAttr is how the init step is cloned for spec, but for a nested
 // user namespace (userNamespace).

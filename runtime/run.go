@@ -1,5 +1,3 @@
-//go:build !rpodinit
-
 package runtime
 
 import (
@@ -65,7 +63,7 @@ func Start(spec *Spec, stdio Stdio, hooks Hooks) (*Process, error) {
 	if err := userNamespace(spec, attr); err != nil {
 		return nil, err
 	}
-	return startChild(initArg, "container", initEnv, attr, spec, stdio, hooks)
+	return startChild(initArg, "container", nil, attr, spec, stdio, hooks)
 }
 
 // startChild starts a child step (the init step, or exec's) as the embedded
@@ -220,6 +218,19 @@ func (c *spawned) finish(spec *Spec, tree int, hooks Hooks) (*Process, error) {
 			return nil, err
 		}
 	}
+	spec.AwaitNetwork = hooks.Network != nil
+	if spec.Terminal {
+		if ws := terminalSize(c.stdio); ws != nil {
+			spec.ConsoleSize = &ConsoleSize{Rows: ws.Row, Cols: ws.Col}
+		}
+	}
+	spec.ParentDeathSignal = int(c.cmd.SysProcAttr.Pdeathsig)
+	ss, err := stepSpec(spec) // stepspec.go
+	if err != nil {
+		p.kill()
+		return nil, err
+	}
+	msg := ss.Encode()
 	// The network is attached while the child sets up the rest (some 3 ms
 	// each); it waits for the go-ahead before it runs its command.
 	type attached struct {
@@ -228,22 +239,15 @@ func (c *spawned) finish(spec *Spec, tree int, hooks Hooks) (*Process, error) {
 	}
 	var network chan attached
 	if hooks.Network != nil {
-		spec.AwaitNetwork = true
 		network = make(chan attached, 1)
 		go func(pid int) {
 			n, err := hooks.Network(pid)
 			network <- attached{n, err}
 		}(c.cmd.Process.Pid)
 	}
-	if spec.Terminal {
-		if ws := terminalSize(c.stdio); ws != nil {
-			spec.ConsoleSize = &ConsoleSize{Rows: ws.Row, Cols: ws.Col}
-		}
-	}
-	spec.ParentDeathSignal = int(c.cmd.SysProcAttr.Pdeathsig)
 	// A child that fails before it reads the spec has already put its
 	// reason on the socket: that says more than the failed write.
-	encErr := sendSpec(c.parent, spec, tree) // specsock.go
+	encErr := sendSpec(c.parent, msg, tree) // specsock.go
 	if network != nil {
 		a := <-network
 		if a.err != nil {

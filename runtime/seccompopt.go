@@ -11,28 +11,6 @@ import (
 	"github.com/rpod/rpod/runtime/seccomp"
 )
 
-// installSeccomp installs the spec's filter: the user's profile, the
-// default, or none.
-func installSeccomp(s *Spec) error {
-	if !s.Seccomp {
-		return nil
-	}
-	if s.SeccompProfile == "" {
-		if err := seccomp.Install(); err != nil {
-			return fmt.Errorf("install seccomp filter: %w", err)
-		}
-		return nil
-	}
-	prog, err := CompileSeccompProfile(s)
-	if err != nil {
-		return fmt.Errorf("seccomp profile: %w", err)
-	}
-	if err := prog.Install(); err != nil {
-		return fmt.Errorf("install seccomp profile: %w", err)
-	}
-	return nil
-}
-
 // CompileSeccompProfile parses and compiles s.SeccompProfile for the
 // container's capabilities and the running kernel. create calls it to
 // refuse a bad profile before the container exists.

@@ -1,17 +1,8 @@
 // Package runtime runs one container: the spec built from image config and
-// flags, the init step inside the new namespaces, and the parent that owns
-// the terminal, forwards signals and reports the exit code.
-//
-// The init step is also built alone, as cmd/rpod-init, from the files of
-// this package without the build constraint `!rpodinit`: every file the
-// init step does not need carries it, and make build fails when a file
-// that uses the rest of rpod lacks it.
+// flags, the init step inside the new namespaces (runtime/step, in C), and
+// the parent that owns the terminal, forwards signals and reports the exit
+// code.
 package runtime
-
-import (
-	"io"
-	"os"
-)
 
 // Spec is what the init step needs to turn a fresh set of namespaces into
 // the container and exec its command. The parent sends it over the sync socket.
@@ -82,10 +73,6 @@ type Spec struct {
 	// rpod's go-ahead on the socket (goAhead), which rpod sends once it has
 	// attached the container's network while the step set up the rest.
 	AwaitNetwork bool `json:"awaitNetwork,omitempty"`
-	// rootfsTree is the rootfs mount a prestarted init step was sent (specsock.go).
-	rootfsTree *os.File
-	// more is what follows the spec on the socket.
-	more io.Reader
 }
 
 // ConsoleSize is a terminal's size in characters.
@@ -113,8 +100,12 @@ type syncMsg struct {
 	Code int    `json:"code,omitempty"`
 }
 
-// initArg is argv[1] of the re-executed rpod that runs the init step.
-const initArg = "__rpod_init"
+// initArg and execArg are argv[1] of the init step and of rpod exec's
+// step (runtime/step).
+const (
+	initArg = "__rpod_init"
+	execArg = "__rpod_exec"
+)
 
-// IsInit reports whether this process is the init step of a container.
-func IsInit(args []string) bool { return len(args) > 1 && args[1] == initArg }
+// DefaultPath is the PATH a container gets when its image sets none.
+const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

@@ -1,25 +1,18 @@
 package runtime
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
 )
 
-// sendSpec writes spec to a child step's socket; tree, when not -1, goes
-// with it: the rootfs mount of a prestarted init step, whose namespace was
-// cloned before rpod mounted it.
-func sendSpec(sock *os.File, spec *Spec, tree int) error {
-	b, err := json.Marshal(spec)
-	if err != nil {
-		return err
-	}
-	b = append(b, '\n')
+// sendSpec writes a step's encoded spec (step.Spec.Encode) to its socket; tree,
+// when not -1, goes with it: the rootfs mount of a prestarted init step,
+// whose namespace was cloned before rpod mounted it.
+func sendSpec(sock *os.File, b []byte, tree int) error {
+	var err error
 	if tree < 0 {
 		_, err = sock.Write(b)
 		return err
@@ -35,30 +28,6 @@ func sendSpec(sock *os.File, spec *Spec, tree int) error {
 	return err
 }
 
-// recvSpec reads the spec sendSpec wrote, with the mount tree it sent, if
-// any (nil otherwise). spec.more reads what came after it.
-func recvSpec(sock *os.File, spec *Spec) (*os.File, error) {
-	buf := make([]byte, 64<<10)
-	n, tree, err := recvFD(sock, buf)
-	if err != nil {
-		return nil, err
-	}
-	if n == 0 {
-		return nil, io.ErrUnexpectedEOF
-	}
-	in := io.MultiReader(bytes.NewReader(buf[:n]), sock)
-	dec := json.NewDecoder(in)
-	if err := dec.Decode(spec); err != nil {
-		if tree != nil {
-			tree.Close()
-		}
-		return nil, err
-	}
-	// The go-ahead may have come with the spec's bytes.
-	spec.more = io.MultiReader(dec.Buffered(), in)
-	return tree, nil
-}
-
 // goAhead is the byte rpod sends a step whose spec says AwaitNetwork.
 const goAhead = 'g'
 
@@ -66,20 +35,6 @@ const goAhead = 'g'
 func sendGoAhead(sock *os.File) error {
 	_, err := sock.Write([]byte{goAhead})
 	return err
-}
-
-// awaitGoAhead waits for rpod's go-ahead after spec; an end of stream is
-// rpod giving up (it kills the step too).
-func awaitGoAhead(spec *Spec) error {
-	var b [1]byte
-	for {
-		if _, err := io.ReadFull(spec.more, b[:]); err != nil {
-			return fmt.Errorf("wait for the network: %w", err)
-		}
-		if b[0] == goAhead {
-			return nil
-		}
-	}
 }
 
 // recvFD reads what is on the socket into buf, with the one descriptor

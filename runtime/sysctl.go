@@ -3,11 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
-	"os"
-	"sort"
 	"strings"
-
-	"golang.org/x/sys/unix"
 )
 
 // The sysctls a container may set: those the kernel keeps per namespace,
@@ -54,65 +50,6 @@ func ParseSysctl(kv string, hostIPC, hostUTS bool) (name, value string, err erro
 		return "", "", fmt.Errorf("--sysctl %s is not allowed: it is not namespaced, so it would change the whole host; a container may set kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*, kernel.hostname and kernel.domainname", name)
 	}
 	return name, value, nil
-}
-
-// applySysctls writes the spec's namespaced sysctls under /proc/sys.
-func applySysctls(s *Spec) error {
-	names := make([]string, 0, len(s.Sysctls))
-	for n := range s.Sysctls {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		if err := writeSysctl(n, s.Sysctls[n]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func writeSysctl(name, value string) error {
-	for _, c := range strings.Split(name, ".") {
-		if c == "" || c == ".." || strings.Contains(c, "/") {
-			return fail(ExitRpodError, "invalid --sysctl name %q", name)
-		}
-	}
-	// The uts entries of /proc/sys belong to the host's root whatever the
-	// namespace: set them with the calls that ask for the namespace's root.
-	var err error
-	switch name {
-	case "kernel.hostname":
-		err = unix.Sethostname([]byte(value))
-	case "kernel.domainname":
-		err = unix.Setdomainname([]byte(value))
-	default:
-		err = writeProcSys(name, value)
-	}
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, os.ErrNotExist):
-		return fail(ExitRpodError, "--sysctl %s: this kernel has no such sysctl in the container", name)
-	case errors.Is(err, unix.EINVAL):
-		return fail(ExitRpodError, "--sysctl %s=%s: the kernel refused the value as invalid", name, value)
-	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM), errors.Is(err, unix.EROFS):
-		return fail(ExitRpodError, "--sysctl %s=%s: the kernel refused it: a rootless container may not set it (%v)", name, value, cause(err))
-	default:
-		return fail(ExitRpodError, "--sysctl %s=%s: %v", name, value, cause(err))
-	}
-}
-
-func writeProcSys(name, value string) error {
-	p := "/proc/sys/" + strings.ReplaceAll(name, ".", "/")
-	f, err := os.OpenFile(p, os.O_WRONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write([]byte(value))
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // cause is the errno under a path error, which already names the file.

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 )
@@ -140,19 +139,4 @@ func ResolveUser(spec string, passwd, group io.Reader) (ExecUser, error) {
 		u.Home = "/"
 	}
 	return u, nil
-}
-
-// resolveUserIn reads the passwd and group files of the current root: the
-// init step calls it after pivot_root, so the image's symlinks cannot lead out.
-func resolveUserIn(spec string) (ExecUser, error) {
-	open := func(p string) io.Reader {
-		f, err := os.Open(p)
-		if err != nil {
-			return nil
-		}
-		b, _ := io.ReadAll(io.LimitReader(f, 16<<20))
-		f.Close()
-		return strings.NewReader(string(b))
-	}
-	return ResolveUser(spec, open("/etc/passwd"), open("/etc/group"))
 }

@@ -167,19 +167,3 @@ func TestHostIDs(t *testing.T) {
 		t.Errorf("host mode is not the identity: %d %d %v", hu, hg, ok)
 	}
 }
-
-func TestPasswdLine(t *testing.T) {
-	s := &Spec{Cwd: "/work", UserNS: UserNS{Mode: "keep-id", UserName: "alice", UserHome: "/home/alice"}}
-	u := ExecUser{UID: 1001, GID: 1001}
-	if line, home := passwdLine(s, u); line != "alice:*:1001:1001:alice:/work:/bin/sh\n" || home != "/work" {
-		t.Errorf("got %q %q", line, home)
-	}
-	s.Mounts = []Mount{{Type: "bind", Source: "/home/alice", Destination: "/home/alice/"}}
-	if _, home := passwdLine(s, u); home != "/home/alice" {
-		t.Errorf("mounted home: %q", home)
-	}
-	s.Cwd, s.Mounts = "", nil
-	if _, home := passwdLine(s, u); home != "/" {
-		t.Errorf("no workdir: %q", home)
-	}
-}

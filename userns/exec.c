@@ -2,10 +2,9 @@
 // setns(CLONE_NEWNS) is refused to a process whose threads share their
 // filesystem info (every Go program), and setns(CLONE_NEWPID) moves only the
 // children. So this process joins the container's namespaces, forks, and
-// stays behind in C to relay signals and the exit status, while the child
-// runs rpod's init step program (runtime.ExecMain in cmd/rpod-init) as a
-// member of the container's pid namespace, or returns into Go when rpod
-// has none appended.
+// stays behind in C to relay signals and the exit status, while the child,
+// a member of the container's pid namespace, runs rpod exec's step
+// (runtime/step, in C too) and execs the command.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -22,39 +21,26 @@
 #include <unistd.h>
 
 #include "join.h"
+#include "../runtime/step/syncerr.h"
 
 // Shared with runtime/exec.go.
 #define EXEC_ARG "__rpod_exec"
 #define EXEC_PID_ENV "_RPOD_EXEC_PID"
-#define EXEC_STEP_ENV "_RPOD_EXEC_STEP"
 #define SYNC_FD 3
 
 static volatile pid_t exec_child;
 
-// exec_fail reports to rpod exec over the sync socket, as the Go side's
-// "error" message, so that it becomes rpod's one Error line even when our
-// stderr is not rpod's (with -t it is /dev/null).
+// rpod_step_main runs rpod exec's step; it does not return (runtime/step).
+extern int rpod_step_main(int argc, char **argv) __attribute__((weak));
+
+// exec_fail reports to rpod exec over the sync socket, as the step would.
 static void exec_fail(const char *fmt, ...) {
-	char msg[512], out[1200];
+	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	size_t o = (size_t)snprintf(out, sizeof out, "{\"type\":\"error\",\"code\":125,\"msg\":\"");
-	for (const unsigned char *p = (const unsigned char *)msg; *p && o < sizeof out - 16; p++) {
-		if (*p == '"' || *p == '\\') {
-			out[o++] = '\\';
-			out[o++] = (char)*p;
-		} else if (*p < 0x20) {
-			o += (size_t)snprintf(out + o, sizeof out - o, "\\u%04x", *p);
-		} else {
-			out[o++] = (char)*p;
-		}
-	}
-	o += (size_t)snprintf(out + o, sizeof out - o, "\"}");
-	if (write(SYNC_FD, out, o) != (ssize_t)o)
-		fprintf(stderr, "Error: %s\n", msg);
-	_exit(125);
+	sync_error(SYNC_FD, 125, msg);
 }
 
 static void forward(int sig) {
@@ -82,17 +68,6 @@ static void relay(pid_t child, const sigset_t *old) {
 	if (WIFSIGNALED(status))
 		_exit(128 + WTERMSIG(status));
 	_exit(WEXITSTATUS(status));
-}
-
-// step_fd is the init step's program rpod exec handed us, or -1.
-static int step_fd(void) {
-	const char *s = getenv(EXEC_STEP_ENV);
-	if (s == NULL)
-		return -1;
-	int fd = atoi(s);
-	if (fd <= SYNC_FD || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
-		return -1;
-	return fd;
 }
 
 // same_ns reports whether fd is the namespace of that kind we are in.
@@ -163,7 +138,6 @@ int rpod_exec_enter(int argc, char **argv) {
 	}
 	if (chdir("/") < 0)
 		exec_fail("change to the container's root: %s", strerror(errno));
-	int step = step_fd(); // close-on-exec now: the command must not inherit it
 	// No signal may find the parent without its relay in place.
 	sigset_t all, old;
 	sigfillset(&all);
@@ -173,20 +147,11 @@ int rpod_exec_enter(int argc, char **argv) {
 		exec_fail("fork into the container: %s", strerror(errno));
 	if (child == 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		// Not all of rpod again: the small static init step program
-		// starts in a fraction of the time. exec keeps the capabilities
-		// setns gave only to root, so first become the namespace's root
-		// (with --userns keep-id we are the user there). A kernel
-		// refusing to exec from memory (vm.memfd_noexec), or a
-		// namespace with no root, leaves us here.
-		if (step >= 0 && (getuid() == 0 || (setresgid(0, 0, 0) == 0 && setresuid(0, 0, 0) == 0))) {
-			extern char **environ;
-			syscall(SYS_execveat, step, "", argv, environ, AT_EMPTY_PATH);
-		}
-		return 1; // into Go: runtime.ExecMain
+		// The step, from runtime/step when it is linked in (it is in rpod).
+		if (rpod_step_main != NULL)
+			rpod_step_main(argc, argv);
+		return 1;
 	}
-	if (step >= 0)
-		close(step); // the exec session may run long: no copy of the program with it
 	close(SYNC_FD); // the child's alone, so that its exec ends rpod's read
 	relay(child, &old);
 	return 1;

@@ -102,9 +102,9 @@ func newInfoCmd() *cobra.Command {
 			h.IDMappings.GIDMap = readIDMap("/proc/self/gid_map")
 			h.OCIRuntime.Name = "rpod-init"
 			if p, embedded := runtime.InitStep(); embedded {
-				h.OCIRuntime.Path, h.OCIRuntime.Version = p, "appended to rpod "+Version+" by make build: a small static program per container start"
+				h.OCIRuntime.Path, h.OCIRuntime.Version = p, "appended to rpod "+Version+" by make build: a small static C program per container start"
 			} else {
-				h.OCIRuntime.Path, h.OCIRuntime.Version = p, "rpod "+Version+" re-executed (built without make build, so each container start pays rpod's own start-up)"
+				h.OCIRuntime.Path, h.OCIRuntime.Version = p, "rpod "+Version+" re-executed (built without make build, so each container start loads all of rpod to run its init step)"
 			}
 			h.PausePID = userns.PausePID()
 			h.Security = securityInfo()

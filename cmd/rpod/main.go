@@ -44,12 +44,8 @@ type globals struct {
 var g globals
 
 func main() {
-	if runtime.IsInit(os.Args) {
-		runtime.InitMain()
-	}
-	if runtime.IsExec(os.Args) {
-		runtime.ExecMain()
-	}
+	// A container's init step and rpod exec's step never come here: they
+	// run in C before the Go runtime starts (runtime/step).
 	// containers/storage re-executes rpod to unpack layers in a chroot.
 	if reexec.Init() {
 		return

@@ -1,5 +1,3 @@
-//go:build !rpodinit
-
 package prefault
 
 // startupHeap is about what any rpod process allocates before its command
