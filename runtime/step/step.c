@@ -3,6 +3,7 @@
 // and exec it; on failure send the error with podman's exit code back
 // over fd 3 and exit with it. Each failure ends the step where it happens.
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -23,7 +24,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include <dirent.h>
 
 #include "step.h"
 #include "syncerr.h"
@@ -194,7 +194,7 @@ static const char *env_value(const struct strv *env, const char *key) {
 	return NULL;
 }
 
-// DefaultPath in runtime/init.go: the PATH a container gets when its image sets none.
+// runtime.DefaultPath: the PATH a container gets when its image sets none.
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // check_exec is 0 for an executable file, else an errno.
