@@ -75,13 +75,15 @@ int path_depth(const char *p) {
 	return d;
 }
 
-// mkdir_all is os.MkdirAll; on failure mkdir_error says why, as Go would.
+// mkdir_all is os.MkdirAll; on failure mkdir_error says why, as Go would,
+// and errno is the failed mkdir's.
 int mkdir_all(const char *path, unsigned mode) {
 	struct stat st;
 	if (stat(path, &st) == 0) {
 		if (S_ISDIR(st.st_mode))
 			return 0;
 		snprintf(mkdir_error, sizeof mkdir_error, "mkdir %s: %s", path, errstr(ENOTDIR));
+		errno = ENOTDIR;
 		return -1;
 	}
 	size_t i = strlen(path);
@@ -100,6 +102,7 @@ int mkdir_all(const char *path, unsigned mode) {
 		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
 			return 0;
 		snprintf(mkdir_error, sizeof mkdir_error, "mkdir %s: %s", path, errstr(e));
+		errno = e; // kept for the caller: a read-only rootfs is EROFS
 		return -1;
 	}
 	return 0;
