@@ -5,7 +5,8 @@
 package runtime
 
 // Spec is what the init step needs to turn a fresh set of namespaces into
-// the container and exec its command. The parent sends it over the sync socket.
+// the container and exec its command. rpod sends it to the step (in C) as
+// a step.Spec, with what needs rpod's packages worked out (stepspec.go).
 type Spec struct {
 	Rootfs   string   `json:"rootfs"`
 	Args     []string `json:"args"`

@@ -21,17 +21,17 @@
 #include <unistd.h>
 
 #include "join.h"
+#include "../runtime/step/step.h"
 #include "../runtime/step/syncerr.h"
 
 // Shared with runtime/exec.go.
-#define EXEC_ARG "__rpod_exec"
 #define EXEC_PID_ENV "_RPOD_EXEC_PID"
-#define SYNC_FD 3
 
 static volatile pid_t exec_child;
 
-// rpod_step_main runs rpod exec's step; it does not return (runtime/step).
-extern int rpod_step_main(int argc, char **argv) __attribute__((weak));
+// The step is linked in rpod (package runtime imports runtime/step), not
+// in this package's own tests.
+#pragma weak rpod_step_main
 
 // exec_fail reports to rpod exec over the sync socket, as the step would.
 static void exec_fail(const char *fmt, ...) {
@@ -81,7 +81,7 @@ static int same_ns(int fd, const char *name, long pid) {
 }
 
 int rpod_exec_enter(int argc, char **argv) {
-	if (argc < 2 || strcmp(argv[1], EXEC_ARG) != 0)
+	if (argc < 2 || strcmp(argv[1], STEP_EXEC_ARG) != 0)
 		return 0;
 	const char *target = getenv(EXEC_PID_ENV);
 	long pid = 0;
@@ -147,10 +147,10 @@ int rpod_exec_enter(int argc, char **argv) {
 		exec_fail("fork into the container: %s", strerror(errno));
 	if (child == 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		// The step, from runtime/step when it is linked in (it is in rpod).
-		if (rpod_step_main != NULL)
-			rpod_step_main(argc, argv);
-		return 1;
+		if (rpod_step_main == NULL)
+			exec_fail("rpod exec's step is not linked into this program (runtime/step)");
+		rpod_step_main(argc, argv); // execs the command, or exits
+		_exit(EXIT_RPOD);
 	}
 	close(SYNC_FD); // the child's alone, so that its exec ends rpod's read
 	relay(child, &old);

@@ -26,6 +26,10 @@ const (
 
 	// pageSize is the kernel's; the runtime's own pages are 8 KiB.
 	pageSize = 4096
+
+	// startupHeap is about what any rpod process allocates before its
+	// command runs: the package inits alone take 1.5 MB.
+	startupHeap = 2 << 20
 )
 
 // SkipEnv, set in a process's environment, leaves its heap as it is: for a

@@ -93,31 +93,25 @@ static void must_mount_at(const char *root, const char *p, const char *fstype, c
 		die(EXIT_RPOD, "%s", err);
 }
 
-// remount_bind remounts the bind mount p with flags added to its own.
-static void remount_bind(const char *p, unsigned long flags) {
+// remount remounts the bind mount p with the flags of keep it has now and
+// add; -1 with errno set on failure.
+static int remount(const char *p, unsigned long keep, unsigned long add) {
 	struct statfs st;
 	if (statfs(p, &st) < 0)
-		die(EXIT_RPOD, "statfs %s: %s", p, errstr(errno));
-	unsigned long keep = (unsigned long)st.f_flags & (KEEP_FLAGS | MS_RDONLY);
-	if (mount("", p, "", MS_BIND | MS_REMOUNT | keep | flags, "") < 0)
+		return -1;
+	return mount("", p, "", MS_BIND | MS_REMOUNT | ((unsigned long)st.f_flags & keep) | add, "");
+}
+
+// remount_bind remounts the bind mount p with flags added to its own.
+static void remount_bind(const char *p, unsigned long flags) {
+	if (remount(p, KEEP_FLAGS | MS_RDONLY, flags) < 0)
 		die(EXIT_RPOD, "remount %s: %s", p, errstr(errno));
 }
 
 // remount_ro makes the bind mount p read-only.
-static int remount_ro(const char *p, int must) {
-	struct statfs st;
-	if (statfs(p, &st) < 0) {
-		if (must)
-			die(EXIT_RPOD, "statfs %s: %s", p, errstr(errno));
-		return -1;
-	}
-	unsigned long keep = (unsigned long)st.f_flags & KEEP_FLAGS;
-	if (mount("", p, "", MS_BIND | MS_REMOUNT | MS_RDONLY | keep, "") < 0) {
-		if (must)
-			die(EXIT_RPOD, "remount %s read-only: %s", p, errstr(errno));
-		return -1;
-	}
-	return 0;
+static void remount_ro(const char *p) {
+	if (remount(p, KEEP_FLAGS, MS_RDONLY) < 0)
+		die(EXIT_RPOD, "remount %s read-only: %s", p, errstr(errno));
 }
 
 // bind_at binds the host directory src, with what is mounted under it, on p.
@@ -316,7 +310,7 @@ static void mount_sys(const char *root) {
 	char *t = path_join(root, "sys");
 	if (mount("/sys", t, "", MS_BIND | MS_REC, "") < 0)
 		die(EXIT_RPOD, "bind /sys: %s", errstr(errno));
-	remount_ro(t, 1);
+	remount_ro(t);
 }
 
 // mount_one mounts one of the user's volumes on the real root.
@@ -364,7 +358,7 @@ static void mount_user(const char *root, const struct spec *s) {
 			if (path_depth(s->mounts[i].dest) == d)
 				mount_one(real, &s->mounts[i]);
 	if (s->readonly)
-		remount_ro(root, 1);
+		remount_ro(root);
 }
 
 static void mount_init(const char *root, const struct spec *s) {
@@ -406,11 +400,7 @@ static void mount_etc_files(const char *root, const struct spec *s) {
 		char *src = path_join(s->etc_dir, base), *t, err[PATH_ERR_MAX];
 		int fd = open_target(real, dst, 0, &t, err, sizeof err);
 		if (fd < 0 && s->readonly && !rw && errno == EROFS) {
-			struct statfs st;
-			if (statfs(root, &st) < 0)
-				die(EXIT_RPOD, "statfs %s: %s", root, errstr(errno));
-			unsigned long keep = (unsigned long)st.f_flags & KEEP_FLAGS;
-			if (mount("", root, "", MS_BIND | MS_REMOUNT | keep, "") < 0)
+			if (remount(root, KEEP_FLAGS, 0) < 0)
 				die(EXIT_RPOD, "remount %s writable to add /etc files: %s", root, errstr(errno));
 			rw = 1;
 			fd = open_target(real, dst, 0, &t, err, sizeof err);
@@ -422,7 +412,7 @@ static void mount_etc_files(const char *root, const struct spec *s) {
 		close(fd);
 	}
 	if (rw)
-		remount_ro(root, 0);
+		remount(root, KEEP_FLAGS, MS_RDONLY); // best effort, as the Go step did
 }
 
 // setup_terminal creates the container's pty in its own devpts, so that
@@ -551,6 +541,6 @@ void mask_paths(const struct spec *s) {
 			continue;
 		if (mount(p, p, "", MS_BIND | MS_REC, "") < 0)
 			die(EXIT_RPOD, "bind %s: %s", p, errstr(errno));
-		remount_ro(p, 1);
+		remount_ro(p);
 	}
 }

@@ -182,12 +182,11 @@ int resolve_user_in(const char *spec, char *passwd, char *group_text, struct exe
 }
 
 // keepid_passwd adds the keep-id user's entry to the container's
-// /etc/passwd when the image has none for its uid: a passwd of our own on
+// /etc/passwd (its text old) when the image has none for its uid: a passwd of our own on
 // a small tmpfs, bound over the image's, so the image is not changed.
-static void keepid_passwd(const struct spec *s, struct exec_user *u) {
+static void keepid_passwd(const struct spec *s, struct exec_user *u, const char *old) {
 	if (!s->keepid || s->keepid_uid != u->uid)
 		return;
-	char *old = read_small("/etc/passwd");
 	if (old == NULL)
 		return; // no passwd database to extend: nothing reads one
 	char *copy = xstrdup(old);
@@ -254,11 +253,12 @@ int group_add_in(const struct strv *add, char *group_text, struct exec_user *u, 
 }
 
 void process_user(const struct spec *s, struct exec_user *u, struct strv *env, const char **cwd) {
-	char err[1024];
-	if (resolve_user_in(s->user, read_small("/etc/passwd"), read_small("/etc/group"), u, err, sizeof err) < 0)
+	// Each file read once; the parsers cut up a copy.
+	char err[1024], *passwd = read_small("/etc/passwd"), *group = read_small("/etc/group");
+	if (resolve_user_in(s->user, passwd ? xstrdup(passwd) : NULL, group ? xstrdup(group) : NULL, u, err, sizeof err) < 0)
 		die(EXIT_RPOD, "%s", err);
-	keepid_passwd(s, u);
-	if (s->group_add.n > 0 && group_add_in(&s->group_add, read_small("/etc/group"), u, err, sizeof err) < 0)
+	keepid_passwd(s, u, passwd);
+	if (s->group_add.n > 0 && group_add_in(&s->group_add, group, u, err, sizeof err) < 0)
 		die(EXIT_RPOD, "%s", err);
 	*env = (struct strv){0};
 	int home = 0;
