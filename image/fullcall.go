@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"go.podman.io/image/v5/types"
+	cstorage "go.podman.io/storage"
 )
 
 // ErrFullOnly is what a light build of rpod (the rpodlight tag) returns
@@ -22,11 +23,13 @@ type FullCall struct {
 	Report bool                 `json:"report"`
 }
 
-// FullResult is the child's answer: the images now in the store, or the
-// error's message.
+// FullResult is the child's answer: the records of the images it put in
+// the store, as it found them there, or the error's message. The records
+// themselves, not their IDs: looked up again by the caller, an image a
+// concurrent rmi removed meanwhile failed a pull that had succeeded.
 type FullResult struct {
-	IDs []string `json:"ids,omitempty"`
-	Err string   `json:"err,omitempty"`
+	Images []cstorage.Image `json:"images,omitempty"`
+	Err    string           `json:"err,omitempty"`
 }
 
 // FullCallEnv carries a FullCall to the child, which FullCallCommand runs.

@@ -35,7 +35,7 @@ func ServeFullCall(ctx context.Context, store cstorage.Store, call FullCall) Ful
 	}
 	var r FullResult
 	for _, img := range imgs {
-		r.IDs = append(r.IDs, img.ID)
+		r.Images = append(r.Images, *img)
 	}
 	return r
 }

@@ -27,7 +27,7 @@ import (
 
 // Pull is the full build's Pull, made by the full rpod in a child.
 func Pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, name string, o PullOptions) (*cstorage.Image, error) {
-	imgs, err := callFull(ctx, store, FullCall{Op: "pull", Name: name, Sys: sys, Retry: o.Retry, Report: o.Report != nil}, o.Report)
+	imgs, err := callFull(ctx, FullCall{Op: "pull", Name: name, Sys: sys, Retry: o.Retry, Report: o.Report != nil}, o.Report)
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +39,7 @@ func Pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 
 // CopyIn is the full build's CopyIn, made by the full rpod in a child.
 func CopyIn(ctx context.Context, store cstorage.Store, sys *types.SystemContext, ref string, report io.Writer) ([]*cstorage.Image, error) {
-	return callFull(ctx, store, FullCall{Op: "copyin", Name: ref, Sys: sys, Report: report != nil}, report)
+	return callFull(ctx, FullCall{Op: "copyin", Name: ref, Sys: sys, Report: report != nil}, report)
 }
 
 // HasTransport is the full build's, by the names of its transports.
@@ -48,9 +48,10 @@ func HasTransport(name string) bool {
 	return ok && slices.Contains(transportNames, t)
 }
 
-// callFull has the full rpod make call and returns the images it left in
-// the store; its progress goes to report (nil: none).
-func callFull(ctx context.Context, store cstorage.Store, call FullCall, report io.Writer) ([]*cstorage.Image, error) {
+// callFull has the full rpod make call and returns the records of the
+// images it left in the store, as it found them; its progress goes to
+// report (nil: none).
+func callFull(ctx context.Context, call FullCall, report io.Writer) ([]*cstorage.Image, error) {
 	req, err := json.Marshal(struct {
 		FullCall
 		Sys map[string]any `json:"sys"`
@@ -82,13 +83,9 @@ func callFull(ctx context.Context, store cstorage.Store, call FullCall, report i
 	if r.Err != "" {
 		return nil, errors.New(r.Err)
 	}
-	var imgs []*cstorage.Image
-	for _, id := range r.IDs {
-		img, err := store.Image(id)
-		if err != nil {
-			return nil, fmt.Errorf("%s %s: %w", call.Op, call.Name, err)
-		}
-		imgs = append(imgs, img)
+	imgs := make([]*cstorage.Image, len(r.Images))
+	for i := range r.Images {
+		imgs[i] = &r.Images[i]
 	}
 	return imgs, nil
 }
