@@ -11,9 +11,8 @@ import (
 	"sort"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/rpod/rpod/internal/atomicfile"
+	"github.com/rpod/rpod/internal/flock"
 )
 
 // Volume is one named volume, with podman's inspect fields.
@@ -49,15 +48,11 @@ func (s *Store) Lock() (unlock func(), err error) {
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create volumes directory: %w", err)
 	}
-	f, err := os.OpenFile(filepath.Join(s.dir, ".lock"), os.O_CREATE|os.O_RDWR|unix.O_CLOEXEC, 0o600)
+	unlock, err = flock.Exclusive(filepath.Join(s.dir, ".lock"))
 	if err != nil {
 		return nil, fmt.Errorf("lock volumes: %w", err)
 	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("lock volumes: %w", err)
-	}
-	return func() { f.Close() }, nil
+	return unlock, nil
 }
 
 // Create makes a volume; an empty name makes an anonymous one with a random name.
