@@ -17,11 +17,11 @@ import (
 	"go.podman.io/storage/pkg/archive"
 )
 
-// Commit makes a new image of the container layer layerID on top of the
-// image baseID: the layer's changes are copied into a new layer of their
-// own, so the container stays removable, and the config is the base's
-// with the changes applied.
-func Commit(ctx context.Context, store cstorage.Store, baseID, layerID string, o CommitOptions) (*cstorage.Image, error) {
+// Commit makes a new image in store of the container layer layerID, held
+// by layers, on top of the image baseID: the layer's changes are copied
+// into a new layer of their own, so the container stays removable, and
+// the config is the base's with the changes applied.
+func Commit(ctx context.Context, store, layers cstorage.Store, baseID, layerID string, o CommitOptions) (*cstorage.Image, error) {
 	base, err := store.Image(baseID)
 	if err != nil {
 		return nil, fmt.Errorf("commit: the container's image %s: %w", shortID(baseID), err)
@@ -44,7 +44,7 @@ func Commit(ctx context.Context, store cstorage.Store, baseID, layerID string, o
 		name = n.String()
 	}
 	uncompressed := archive.Uncompressed
-	diff, err := store.Diff("", layerID, &cstorage.DiffOptions{Compression: &uncompressed})
+	diff, err := layers.Diff("", layerID, &cstorage.DiffOptions{Compression: &uncompressed})
 	if err != nil {
 		return nil, fmt.Errorf("commit: read the container's changes: %w", err)
 	}

@@ -126,7 +126,7 @@ func Login(ctx context.Context, sys *types.SystemContext, key, user, password st
 func Logout(sys *types.SystemContext, key string) error { return ErrFullOnly }
 
 // Commit is the full rpod's: cmd/rpod runs commit there.
-func Commit(ctx context.Context, store cstorage.Store, baseID, layerID string, o CommitOptions) (*cstorage.Image, error) {
+func Commit(ctx context.Context, store, layers cstorage.Store, baseID, layerID string, o CommitOptions) (*cstorage.Image, error) {
 	return nil, ErrFullOnly
 }
 

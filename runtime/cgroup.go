@@ -228,7 +228,12 @@ func (c *Container) saveConfig() error {
 	if err != nil {
 		return err
 	}
-	if err := c.store.SetMetadata(c.ID, string(meta)); err != nil {
+	if c.index != nil {
+		err = c.index.SetConfig(c.ID, meta, !c.AutoRemove)
+	} else {
+		err = c.main.SetMetadata(c.ID, string(meta))
+	}
+	if err != nil {
 		return fmt.Errorf("record the container's config: %w", err)
 	}
 	return nil

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -16,14 +18,14 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rpod/rpod/cgroupdelegate"
+	"github.com/rpod/rpod/ctrindex"
 	"github.com/rpod/rpod/internal/atomicfile"
 	"github.com/rpod/rpod/internal/proc"
 	"github.com/rpod/rpod/storage"
 )
 
-// Config is what a container was created with; it is stored as the
-// storage container's metadata so that the container and its record are
-// created and removed together.
+// Config is what a container was created with: its record in the
+// container index.
 type Config struct {
 	ID      string `json:"id"`
 	Name    string `json:"name"`
@@ -59,6 +61,9 @@ type Config struct {
 	SdNotifyMode string `json:"sdNotifyMode,omitempty"`
 	// CIDFile is --cidfile: removed with the container, as podman does.
 	CIDFile string `json:"cidFile,omitempty"`
+	// Pin names the main store's container that keeps the image from
+	// removal while rpod's containers use it (pin.go).
+	Pin string `json:"pin,omitempty"`
 	UserConfig
 }
 
@@ -101,70 +106,175 @@ type State struct {
 // Container is one container in the store.
 type Container struct {
 	Config
-	store cstorage.Store
+	// main is the store of images, through which the container was found.
+	main cstorage.Store
+	// index holds the container's record and its own store's directories;
+	// nil for a container an older rpod made in the main store, whose
+	// record is its storage metadata (legacy.go).
+	index *ctrindex.Index
+	own   ownStore
 	// dir caches Directory for the process that created the container,
-	// which knows it exists until it removes it: asking the store takes
-	// its container lock, which may be held while the exit is recorded.
-	// Others ask each time: an error there is how they learn of a removal.
+	// which knows it exists until it removes it. Others ask each time:
+	// an error there is how they learn of a removal.
 	dir      atomic.Pointer[string]
 	keepsDir bool
+}
+
+// ownStore is the container's store, opened at its first use: most
+// commands read only the container's record and state.
+type ownStore struct {
+	once  sync.Once
+	store cstorage.Store
+	err   error
+}
+
+// store returns the store that holds the container's writable layer: its
+// own, or for a legacy container the main one.
+func (c *Container) store() (cstorage.Store, error) {
+	if c.index == nil {
+		return c.main, nil
+	}
+	c.own.once.Do(func() {
+		c.own.store, c.own.err = storage.OpenOwn(c.main, filepath.Join(c.index.Dir(c.ID), "storage"), filepath.Join(c.index.RunDir(c.ID), "storage"))
+	})
+	return c.own.store, c.own.err
+}
+
+// Release lets go of the container's own store, if it was opened: for a
+// command that goes through many containers.
+func (c *Container) Release() {
+	if c.index != nil && c.own.store != nil {
+		c.own.store.Free()
+	}
 }
 
 // ErrNameInUse is returned by Create for a duplicate --name.
 var ErrNameInUse = errors.New("name already in use")
 
-// Create makes the container's writable layer and record; the container
-// starts once FinishCreate records that the rest of its setup is written.
+// indexOf is the container index of the main store.
+func indexOf(main cstorage.Store) *ctrindex.Index {
+	return ctrindex.New(main.GraphRoot(), main.RunRoot())
+}
+
+// nameTaken returns the id of the container called name, if one is.
+func nameTaken(main cstorage.Store, x *ctrindex.Index, name string) (string, bool) {
+	if id, ok := x.Named(name); ok {
+		return id, true
+	}
+	if c, err := legacyLoad(main, name); err == nil {
+		return c.ID, true
+	}
+	return "", false
+}
+
+// Create makes the container's record and its own store with its
+// writable layer; the container starts once FinishCreate records that the
+// rest of its setup is written.
 func Create(store cstorage.Store, cfg Config) (*Container, error) {
+	x := indexOf(store)
 	generated := cfg.Name == ""
 	if generated {
 		cfg.Name = RandomName()
 		for i := 0; i < 32; i++ {
-			if _, err := store.Container(cfg.Name); err != nil {
+			if _, taken := nameTaken(store, x, cfg.Name); !taken {
 				break
 			}
 			cfg.Name = RandomName()
 		}
+	} else if !ctrindex.ValidName(cfg.Name) {
+		return nil, invalidName(cfg.Name)
 	}
-	if other, err := store.Container(cfg.Name); err == nil {
-		return nil, fmt.Errorf("the container name %q is already in use by %s: remove that container (rpod rm %s) or choose another name: %w", cfg.Name, other.ID[:12], cfg.Name, ErrNameInUse)
+	if id, taken := nameTaken(store, x, cfg.Name); taken {
+		return nil, nameInUse(cfg.Name, id)
 	}
 	cfg.Created = time.Now()
 	opts, err := storageOptions(&cfg)
 	if err != nil {
 		return nil, err
 	}
-	// The ID is chosen here, not by the store, so that the record is
-	// complete in its first write: each write of containers.json is synced.
 	if cfg.ID == "" {
 		cfg.ID = stringid.GenerateRandomID()
 	}
 	if cfg.Spec.Hostname == "" {
 		cfg.Spec.Hostname = cfg.ID[:12]
 	}
-	if cfg.AutoRemove && roomForVolatile(store.GraphRoot()) {
-		// Its records go when it exits: as podman does for --rm, they are
-		// kept in containers/storage's volatile files, written without a
-		// sync (3 fdatasyncs at its creation and 3 at its removal).
-		if opts == nil {
-			opts = &cstorage.ContainerOptions{}
-		}
-		opts.Volatile = true
+	if opts == nil {
+		opts = &cstorage.ContainerOptions{}
 	}
-	sc, err := createRecord(store, &cfg, opts, generated)
-	if err != nil {
-		if errors.Is(err, cstorage.ErrDuplicateName) {
-			return nil, fmt.Errorf("the container name %q is already in use: remove that container (rpod rm %s) or choose another name: %w", cfg.Name, cfg.Name, ErrNameInUse)
-		}
-		return nil, fmt.Errorf("create container storage: %w", err)
-	}
-	c := &Container{Config: cfg, store: store, keepsDir: true}
-	// Created but not complete: the caller ends the creation with FinishCreate.
-	if err := c.SetState(State{Status: "created", Creating: true}); err != nil {
-		store.DeleteContainer(sc.ID)
+	cfg.Pin = pinKey(cfg.ImageID, opts)
+	c := &Container{Config: cfg, main: store, index: x, keepsDir: true}
+	if err := c.record(generated, opts); err != nil {
 		return nil, err
 	}
+	// Its records go when it exits: as podman does for --rm, they are kept
+	// in containers/storage's volatile files, written without a sync,
+	// unless the store is nearly full.
+	opts.Volatile = cfg.AutoRemove && roomForVolatile(store.GraphRoot())
+	own, err := c.store()
+	if err == nil {
+		_, err = own.CreateContainer(cfg.ID, nil, cfg.ImageID, "", "", opts)
+	}
+	if err != nil {
+		c.forget()
+		return nil, fmt.Errorf("create container storage: %w", err)
+	}
 	return c, nil
+}
+
+// record writes the container's record, its name and the pin that keeps
+// its image; its state says it is being created, which FinishCreate ends.
+// A name rpod chose that a concurrent create took meanwhile is chosen
+// again: only a name the user gave is theirs to fix.
+func (c *Container) record(generated bool, opts *cstorage.ContainerOptions) error {
+	unlock, err := c.index.Lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	for i := 0; ; i++ {
+		meta, err := json.Marshal(c.Config)
+		if err != nil {
+			return err
+		}
+		err = c.index.Add(c.ID, c.Name, meta, !c.AutoRemove)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, ctrindex.ErrNameInUse) {
+			return err
+		}
+		if !generated || i == 32 {
+			return fmt.Errorf("the container name %q is already in use: remove that container (rpod rm %s) or choose another name: %w", c.Name, c.Name, ErrNameInUse)
+		}
+		c.Name = RandomName()
+	}
+	if err := c.pin(opts); err != nil {
+		c.index.Remove(c.ID, c.Name)
+		return err
+	}
+	// Created but not complete: the caller ends the creation with FinishCreate.
+	if err := c.SetState(State{Status: "created", Creating: true}); err != nil {
+		c.unpin()
+		c.index.Remove(c.ID, c.Name)
+		return err
+	}
+	return nil
+}
+
+// forget removes the record of a container whose storage could not be made.
+func (c *Container) forget() {
+	c.Release()
+	unlock, err := c.index.Lock()
+	if err != nil {
+		return
+	}
+	defer unlock()
+	c.unpin()
+	c.index.Remove(c.ID, c.Name)
+}
+
+func nameInUse(name, id string) error {
+	return fmt.Errorf("the container name %q is already in use by %s: remove that container (rpod rm %s) or choose another name: %w", name, id[:12], name, ErrNameInUse)
 }
 
 // volatileMinFree is the free space a store needs for a volatile record.
@@ -180,67 +290,79 @@ func roomForVolatile(graphRoot string) bool {
 	return unix.Statfs(graphRoot, &st) == nil && st.Bavail*uint64(st.Bsize) >= volatileMinFree
 }
 
-// createRecord creates cfg's record in the store. A name rpod chose that
-// a concurrent create took between the check and the record is chosen
-// again: only a name the user gave is theirs to fix.
-func createRecord(store cstorage.Store, cfg *Config, opts *cstorage.ContainerOptions, generated bool) (*cstorage.Container, error) {
-	for i := 0; ; i++ {
-		meta, err := json.Marshal(cfg)
-		if err != nil {
-			return nil, err
-		}
-		sc, err := store.CreateContainer(cfg.ID, []string{cfg.Name}, cfg.ImageID, "", string(meta), opts)
-		if !generated || i == 32 || !errors.Is(err, cstorage.ErrDuplicateName) {
-			return sc, err
-		}
-		cfg.Name = RandomName()
-	}
-}
-
 // Load finds a container by id, id prefix or name.
 func Load(store cstorage.Store, idOrName string) (*Container, error) {
-	sc, err := store.Container(idOrName)
-	if err != nil {
+	x := indexOf(store)
+	id, err := x.Lookup(idOrName)
+	if err == nil {
+		return fromIndex(store, x, id)
+	}
+	if errors.Is(err, ctrindex.ErrAmbiguous) {
 		return nil, fmt.Errorf("no container with name or ID %q found: %w", idOrName, err)
 	}
-	return fromStorage(store, sc)
+	if c, lerr := legacyLoad(store, idOrName); lerr == nil {
+		return c, nil
+	}
+	return nil, fmt.Errorf("no container with name or ID %q found: %w", idOrName, cstorage.ErrContainerUnknown)
 }
 
-func fromStorage(store cstorage.Store, sc *cstorage.Container) (*Container, error) {
-	var cfg Config
-	if err := json.Unmarshal([]byte(sc.Metadata), &cfg); err != nil {
-		return nil, fmt.Errorf("container %s is not rpod's: %w", sc.ID[:12], err)
+// fromIndex reads the record of container id.
+func fromIndex(store cstorage.Store, x *ctrindex.Index, id string) (*Container, error) {
+	b, err := x.Config(id)
+	if err != nil {
+		if errors.Is(err, ctrindex.ErrUnknown) {
+			err = cstorage.ErrContainerUnknown
+		}
+		return nil, fmt.Errorf("container %.12s: %w", id, err)
 	}
-	cfg.ID = sc.ID
-	return &Container{Config: cfg, store: store}, nil
+	var cfg Config
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		return nil, fmt.Errorf("container %.12s: its record is damaged: %w", id, err)
+	}
+	cfg.ID = id
+	return &Container{Config: cfg, main: store, index: x}, nil
 }
 
 // List returns every rpod container in the store.
 func List(store cstorage.Store) ([]*Container, error) {
-	all, err := store.Containers()
+	x := indexOf(store)
+	ids, err := x.IDs()
 	if err != nil {
-		return nil, fmt.Errorf("list containers: %w", err)
+		return nil, err
 	}
-	var out []*Container
-	for i := range all {
-		if c, err := fromStorage(store, &all[i]); err == nil {
+	out := make([]*Container, 0, len(ids))
+	for _, id := range ids {
+		if c, err := fromIndex(store, x, id); err == nil {
 			out = append(out, c)
 		}
 	}
-	return out, nil
+	legacy, err := legacyList(store)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, legacy...), nil
 }
 
 func (c *Container) statePath() (string, error) { return c.file(stateFile) }
 
-// Directory is the container's own directory in the store, for its log,
-// state and the files rpod writes for it.
+// Directory is the container's own directory, for its log, state and the
+// files rpod writes for it.
 func (c *Container) Directory() (string, error) {
 	if d := c.dir.Load(); d != nil {
 		return *d, nil
 	}
-	dir, err := c.store.ContainerDirectory(c.ID)
-	if err != nil {
-		return "", fmt.Errorf("container directory: %w", err)
+	var dir string
+	if c.index == nil {
+		d, err := c.main.ContainerDirectory(c.ID)
+		if err != nil {
+			return "", fmt.Errorf("container directory: %w", err)
+		}
+		dir = d
+	} else {
+		if !c.index.Exists(c.ID) {
+			return "", fmt.Errorf("container directory: %w", cstorage.ErrContainerUnknown)
+		}
+		dir = c.index.Dir(c.ID)
 	}
 	if c.keepsDir {
 		c.dir.Store(&dir)
@@ -276,7 +398,10 @@ func (c *Container) EtcDirectory() (string, error) {
 
 // runDir is RunDirectory's path, for a reader: it may not exist.
 func (c *Container) runDir() (string, error) {
-	dir, err := c.store.ContainerRunDirectory(c.ID)
+	if c.index != nil {
+		return filepath.Join(c.index.RunDir(c.ID), "userdata"), nil
+	}
+	dir, err := c.main.ContainerRunDirectory(c.ID)
 	if err != nil {
 		return "", fmt.Errorf("container run directory: %w", err)
 	}
@@ -361,16 +486,29 @@ func (c *Container) DefaultStopTimeout() time.Duration {
 
 // Mount mounts the container's rootfs and returns its path.
 func (c *Container) Mount() (string, error) {
-	p, err := c.store.Mount(c.ID, "")
+	s, err := c.store()
 	if err != nil {
-		return "", fmt.Errorf("mount rootfs: %w", storage.ExplainMount(c.store, err))
+		return "", fmt.Errorf("mount rootfs: %w", err)
+	}
+	p, err := s.Mount(c.ID, "")
+	if err != nil {
+		return "", fmt.Errorf("mount rootfs: %w", storage.ExplainMount(s, err))
 	}
 	return p, nil
 }
 
 // Unmount releases the container's rootfs mount.
-func (c *Container) Unmount() error {
-	if _, err := c.store.Unmount(c.ID, false); err != nil {
+func (c *Container) Unmount() error { return c.unmount(false) }
+
+// UnmountForce is Unmount, which with force takes the mount down whatever its count.
+func (c *Container) UnmountForce(force bool) error { return c.unmount(force) }
+
+func (c *Container) unmount(force bool) error {
+	s, err := c.store()
+	if err == nil {
+		_, err = s.Unmount(c.ID, force)
+	}
+	if err != nil {
 		return fmt.Errorf("unmount rootfs: %w", err)
 	}
 	return nil
@@ -395,16 +533,54 @@ func (c *Container) Remove(force bool) error {
 	// Only when mounted: an unmount rewrites mountpoints.json, and the
 	// usual caller (run --rm, a stopped container) has unmounted already.
 	if n, err := c.Mounts(); err != nil || n > 0 {
-		c.store.Unmount(c.ID, true)
+		c.unmount(true)
 	}
 	if c.markRemoving() { // interrupted.go
 		return nil // by its --rm monitor, while rm waited for it
 	}
-	if err := c.store.DeleteContainer(c.ID); err != nil {
+	if err := c.deleteStorage(); err != nil {
 		return fmt.Errorf("remove container %s: %w", c.Name, err)
 	}
 	c.removeCIDFile()
 	return nil
+}
+
+// deleteStorage deletes the container's layer, then its record, name and
+// directories: a removal cut short in between leaves a record that says
+// "removing", which rpod rm finishes.
+func (c *Container) deleteStorage() error {
+	st, err := c.store()
+	switch {
+	case err == nil:
+		// Not in its own store: its creation was cut short before the
+		// layer was made, or an earlier removal after it was deleted.
+		err := st.DeleteContainer(c.ID)
+		if err != nil && !(c.index != nil && (errors.Is(err, cstorage.ErrContainerUnknown) || errors.Is(err, cstorage.ErrNotAContainer))) {
+			return err
+		}
+	case c.index == nil:
+		return err
+	default:
+		// A store that cannot be read (damaged, or made by a newer rpod)
+		// goes with the container's directory, unless it has a mount.
+		if m := mountUnder(c.index.Dir(c.ID)); m != "" {
+			return fmt.Errorf("%w, and %s is mounted: unmount it first", err, m)
+		}
+	}
+	if c.index == nil {
+		return nil
+	}
+	c.Release()
+	unlock, err := c.index.Lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if !c.index.Exists(c.ID) {
+		return cstorage.ErrContainerUnknown // removed by another rm meanwhile
+	}
+	c.unpin()
+	return c.index.Remove(c.ID, c.Name)
 }
 
 var adjectives = []string{"admiring", "bold", "brave", "busy", "calm", "clever", "cool", "dreamy", "eager", "elated", "epic", "fancy", "focused", "gentle", "happy", "hopeful", "jolly", "keen", "kind", "lucid", "magical", "merry", "modest", "nifty", "nostalgic", "peaceful", "proud", "quiet", "relaxed", "serene", "sharp", "stoic", "sweet", "tender", "trusting", "upbeat", "vibrant", "vivid", "witty", "zen"}
@@ -416,4 +592,19 @@ func RandomName() string {
 	rand.Read(b[:])
 	n := binary.LittleEndian.Uint64(b[:])
 	return adjectives[n%uint64(len(adjectives))] + "_" + nouns[(n/64)%uint64(len(nouns))]
+}
+
+// mountUnder returns a mount point under dir in rpod's mount namespace, if any.
+func mountUnder(dir string) string {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		// The fifth field is the mount point, its spaces octal-escaped.
+		if f := strings.Fields(line); len(f) > 4 && strings.HasPrefix(f[4], dir+"/") {
+			return f[4]
+		}
+	}
+	return ""
 }

@@ -2,56 +2,51 @@ package runtime
 
 import (
 	"errors"
+	"path/filepath"
+	"strings"
 	"testing"
 
-	cstorage "go.podman.io/storage"
+	"github.com/rpod/rpod/ctrindex"
 )
 
-// dupStore refuses the first taken creates as containers/storage does a
-// name that a concurrent create has just recorded.
-type dupStore struct {
-	cstorage.Store
-	taken int
-	names []string
-}
-
-func (s *dupStore) CreateContainer(id string, names []string, image, layer, metadata string, options *cstorage.ContainerOptions) (*cstorage.Container, error) {
-	s.names = append(s.names, names[0])
-	if s.taken > 0 {
-		s.taken--
-		return nil, cstorage.ErrDuplicateName
-	}
-	return &cstorage.Container{ID: id, Names: names}, nil
-}
-
-func TestCreateRecordRetriesAChosenName(t *testing.T) {
+func TestRecordRetriesAChosenName(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		generated bool
-		taken     int
 		wantErr   bool
-		tries     int
 	}{
-		{"chosen name taken twice", true, 2, false, 3},
-		{"chosen name always taken", true, 100, true, 33},
-		{"user's name taken", false, 1, true, 1},
-		{"free", false, 0, false, 1},
+		{"chosen name taken", true, false},
+		{"user's name taken", false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := &dupStore{taken: tc.taken}
-			cfg := Config{ID: "0123456789ab", Name: "mine"}
-			sc, err := createRecord(s, &cfg, &cstorage.ContainerOptions{}, tc.generated)
+			dir := t.TempDir()
+			x := ctrindex.New(filepath.Join(dir, "graph"), filepath.Join(dir, "run"))
+			other := &Container{Config: Config{ID: strings.Repeat("a", 64), Name: "mine"}, index: x, keepsDir: true}
+			if err := other.record(false, nil); err != nil {
+				t.Fatal(err)
+			}
+			c := &Container{Config: Config{ID: strings.Repeat("b", 64), Name: "mine"}, index: x, keepsDir: true}
+			err := c.record(tc.generated, nil)
 			if gotErr := err != nil; gotErr != tc.wantErr {
 				t.Fatalf("err = %v, want error %v", err, tc.wantErr)
 			}
-			if err != nil && !errors.Is(err, cstorage.ErrDuplicateName) {
-				t.Errorf("err = %v, want ErrDuplicateName", err)
+			if err != nil {
+				if !errors.Is(err, ErrNameInUse) {
+					t.Errorf("err = %v, want ErrNameInUse", err)
+				}
+				if x.Exists(c.ID) {
+					t.Errorf("a refused record was left")
+				}
+				return
 			}
-			if len(s.names) != tc.tries {
-				t.Errorf("%d tries (%v), want %d", len(s.names), s.names, tc.tries)
+			if c.Name == "mine" {
+				t.Errorf("the chosen name was kept though taken")
 			}
-			if err == nil && sc.Names[0] != cfg.Name {
-				t.Errorf("record named %q, config %q", sc.Names[0], cfg.Name)
+			if id, ok := x.Named(c.Name); !ok || id != c.ID {
+				t.Errorf("Named(%q) = %.12s, %v", c.Name, id, ok)
+			}
+			if s, err := c.recorded(); err != nil || !s.Creating {
+				t.Errorf("state %+v, %v: want created, creating", s, err)
 			}
 		})
 	}

@@ -28,15 +28,21 @@ func (c *Container) lostState(err error) State {
 	return State{Status: "unknown"}
 }
 
-// layerGone reports a container whose record or writable layer the store
-// no longer has: containers/storage deletes the layer first, so a removal
-// began (or ended meanwhile).
+// layerGone reports a legacy container whose record or writable layer the
+// store no longer has: containers/storage deletes the layer first, so a
+// removal began (or ended meanwhile). A container of the index has no
+// state file only in the instant between its record's and its state's
+// first writes: its removal records "removing" before it deletes the
+// layer, and takes the record and state away in one rename.
 func (c *Container) layerGone() bool {
-	sc, err := c.store.Container(c.ID)
+	if c.index != nil {
+		return false
+	}
+	sc, err := c.main.Container(c.ID)
 	if err != nil {
 		return errors.Is(err, cstorage.ErrContainerUnknown)
 	}
-	_, err = c.store.Layer(sc.LayerID)
+	_, err = c.main.Layer(sc.LayerID)
 	return errors.Is(err, cstorage.ErrLayerUnknown)
 }
 

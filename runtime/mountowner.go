@@ -94,9 +94,9 @@ func (c *Container) giveBackMount() {
 	switch {
 	case err != nil:
 	case n > 0:
-		c.store.Unmount(c.ID, false)
+		c.unmount(false)
 	case c.uncountedMount():
-		c.store.Unmount(c.ID, true)
+		c.unmount(true)
 	}
 }
 
@@ -104,10 +104,14 @@ func (c *Container) giveBackMount() {
 // mounted (a filesystem of its own, unlike its directory's).
 func (c *Container) uncountedMount() bool {
 	layer, err := c.LayerID()
-	if err != nil || c.store.GraphDriverName() != "overlay" {
+	if err != nil {
 		return false
 	}
-	merged := filepath.Join(c.store.GraphRoot(), "overlay", layer, "merged")
+	s, err := c.store()
+	if err != nil || s.GraphDriverName() != "overlay" {
+		return false
+	}
+	merged := filepath.Join(s.GraphRoot(), "overlay", layer, "merged")
 	var st, parent unix.Stat_t
 	if unix.Stat(merged, &st) != nil || unix.Stat(filepath.Dir(merged), &parent) != nil {
 		return false

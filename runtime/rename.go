@@ -1,47 +1,68 @@
 package runtime
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
-	"sync"
 
 	cstorage "go.podman.io/storage"
+
+	"github.com/rpod/rpod/ctrindex"
 )
 
-// nameRE is podman's rule for container names, compiled at first use:
-// a package-level regexp costs every start of rpod.
-var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`) })
+// invalidName says why podman's rule refuses name.
+func invalidName(name string) error {
+	return fmt.Errorf("invalid container name %q: use letters, digits, _ . and -, starting with a letter or digit", name)
+}
 
-// Rename gives the container a new name, in storage and in its record.
+// Rename gives the container a new name, in the index and in its record.
 func (c *Container) Rename(name string) error {
-	if !nameRE().MatchString(name) {
-		return fmt.Errorf("invalid container name %q: use letters, digits, _ . and -, starting with a letter or digit", name)
+	if !ctrindex.ValidName(name) {
+		return invalidName(name)
 	}
 	if name == c.Name {
 		return nil
 	}
-	if other, err := c.store.Container(name); err == nil {
-		return fmt.Errorf("the container name %q is already in use by %s: remove that container (rpod rm %s) or choose another name: %w", name, other.ID[:12], name, ErrNameInUse)
+	if id, taken := nameTaken(c.main, indexOf(c.main), name); taken {
+		return nameInUse(name, id)
 	}
-	if err := c.store.SetNames(c.ID, []string{name}); err != nil {
+	if c.index == nil {
+		return c.renameLegacy(name)
+	}
+	unlock, err := c.index.Lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := c.index.Rename(c.ID, c.Name, name); err != nil {
+		if errors.Is(err, ctrindex.ErrNameInUse) {
+			return fmt.Errorf("the container name %q is already in use: choose another name: %w", name, ErrNameInUse)
+		}
+		return fmt.Errorf("rename %s: %w", c.Name, err)
+	}
+	old := c.Name
+	c.Name = name
+	if err := c.saveConfig(); err != nil {
+		c.Name = old
+		c.index.Rename(c.ID, name, old)
+		return fmt.Errorf("rename %s: record the new name: %w", old, err)
+	}
+	return nil
+}
+
+// renameLegacy renames a container an older rpod made in the main store.
+func (c *Container) renameLegacy(name string) error {
+	if err := c.main.SetNames(c.ID, []string{name}); err != nil {
 		if errors.Is(err, cstorage.ErrDuplicateName) {
 			return fmt.Errorf("the container name %q is already in use: choose another name: %w", name, ErrNameInUse)
 		}
 		return fmt.Errorf("rename %s: %w", c.Name, err)
 	}
 	old := c.Name
-	cfg := c.Config
-	cfg.Name = name
-	meta, err := json.Marshal(cfg)
-	if err == nil {
-		err = c.store.SetMetadata(c.ID, string(meta))
-	}
-	if err != nil {
-		c.store.SetNames(c.ID, []string{old})
+	c.Name = name
+	if err := c.saveConfig(); err != nil {
+		c.Name = old
+		c.main.SetNames(c.ID, []string{old})
 		return fmt.Errorf("rename %s: record the new name: %w", old, err)
 	}
-	c.Name = name
 	return nil
 }

@@ -16,7 +16,10 @@ import (
 
 // removed reports whether the container's record is gone from the store.
 func (c *Container) removed() bool {
-	_, err := c.store.Container(c.ID)
+	if c.index != nil {
+		return !c.index.Exists(c.ID)
+	}
+	_, err := c.main.Container(c.ID)
 	return err != nil
 }
 

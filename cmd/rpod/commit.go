@@ -34,7 +34,11 @@ func newCommitCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			img, err := image.Commit(cmd.Context(), store, c.ImageID, layer, o)
+			layers, err := c.Store()
+			if err != nil {
+				return err
+			}
+			img, err := image.Commit(cmd.Context(), store, layers, c.ImageID, layer, o)
 			if err != nil {
 				return err
 			}

@@ -122,7 +122,7 @@ func newInfoCmd() *cobra.Command {
 			}
 			imgs, _ := store.Images()
 			s.ImageStore.Number = len(imgs)
-			ctrs, _ := store.Containers()
+			ctrs, _ := runtime.List(store)
 			s.ContainerStore.Number = len(ctrs)
 			in.Registries.Search, _ = sysregistriesv2.UnqualifiedSearchRegistries(image.SystemContext())
 			in.Version.Version, in.Version.GoVersion, in.Version.OsArch = Version, goVersion(), "linux/"+goArch()

@@ -317,13 +317,16 @@ func containerInspect(store cstorage.Store, c *runtime.Container, imageName stri
 	if p, err := c.LogPath(); err == nil {
 		d.LogPath = p
 	}
-	if sc, err := store.Container(c.ID); err == nil {
-		if drv, err := store.GraphDriver(); err == nil {
-			if md, err := drv.Metadata(sc.LayerID); err == nil {
-				d.GraphDriver.Data = md
+	if ls, err := c.Store(); err == nil {
+		defer c.Release() // inspect may go through many containers
+		if sc, err := ls.Container(c.ID); err == nil {
+			if drv, err := ls.GraphDriver(); err == nil {
+				if md, err := drv.Metadata(sc.LayerID); err == nil {
+					d.GraphDriver.Data = md
+				}
 			}
+			d.MountLabel = sc.MountLabel()
 		}
-		d.MountLabel = sc.MountLabel()
 	}
 	return d
 }

@@ -67,12 +67,12 @@ func listMounted(store cstorage.Store, noTrunc bool) error {
 		if n, err := c.Mounts(); err != nil || n == 0 {
 			continue
 		}
-		dir, err := store.Mount(c.ID, "")
+		dir, err := c.Mount()
 		if err != nil {
 			continue
 		}
 		// Only to learn the path: give back the count Mount took.
-		store.Unmount(c.ID, false)
+		c.Unmount()
 		id := c.ID
 		if !noTrunc {
 			id = id[:12]
@@ -111,7 +111,7 @@ func newUnmountCmd() *cobra.Command {
 			for _, n := range args {
 				c, err := runtime.Load(store, n)
 				if err == nil {
-					if _, err = store.Unmount(c.ID, force); err == nil {
+					if err = c.UnmountForce(force); err == nil {
 						fmt.Println(c.ID)
 						continue
 					}

@@ -145,7 +145,7 @@ func (r *remover) remove(img *cstorage.Image, name string, byID bool) {
 		}
 		delete(r.users, img.ID)
 	}
-	if err := image.Delete(r.store, img); err != nil {
+	if err := deleteImage(r.store, img); err != nil {
 		r.fail(err, runtime.ExitRpodError)
 		return
 	}
@@ -208,7 +208,7 @@ func newImagePruneCmd() *cobra.Command {
 					if err != nil {
 						continue
 					}
-					if err := image.Delete(store, img); err != nil {
+					if err := deleteImage(store, img); err != nil {
 						return err
 					}
 					fmt.Println(img.ID)
@@ -223,4 +223,17 @@ func newImagePruneCmd() *cobra.Command {
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "remove every image no container uses, not only dangling ones")
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not ask for confirmation")
 	return cmd
+}
+
+// deleteImage removes img that none of rpod's containers uses: a pin that
+// a creation or removal cut short left behind is dropped, not obeyed.
+func deleteImage(store cstorage.Store, img *cstorage.Image) error {
+	err := image.Delete(store, img)
+	if errors.Is(err, cstorage.ErrImageUsedByContainer) {
+		if perr := runtime.DropStalePins(store, img.ID); perr != nil {
+			return perr
+		}
+		err = image.Delete(store, img)
+	}
+	return err
 }

@@ -97,15 +97,17 @@ func TestRunFilesInRuntimeDir(t *testing.T) {
 	ok(t, env, "pull", "-q", "busybox")
 	ok(t, env, "run", "-d", "--name", "files", "busybox", "sleep", "4242")
 	id := strings.TrimSpace(ok(t, env, "inspect", "--format", "{{.ID}}", "files"))
-	in := func(root string) []string {
+	in := func(dir string) []string {
 		var names []string
-		m, _ := filepath.Glob(filepath.Join(root, "rpod/storage/*-containers", id, "userdata", "*"))
+		m, _ := filepath.Glob(filepath.Join(dir, "*"))
 		for _, p := range m {
 			names = append(names, filepath.Base(p))
 		}
 		return names
 	}
-	run, store := in(getenv(env, "XDG_RUNTIME_DIR")), in(getenv(env, "XDG_DATA_HOME"))
+	runDir := filepath.Join(getenv(env, "XDG_RUNTIME_DIR"), "rpod/storage/rpod/containers", id)
+	run := in(filepath.Join(runDir, "userdata"))
+	store := in(filepath.Join(getenv(env, "XDG_DATA_HOME"), "rpod/storage/rpod/containers", id))
 	for _, f := range []string{"hosts", "resolv.conf", "hostname", "mount.owner"} {
 		if !slices.Contains(run, f) {
 			t.Errorf("%s not in the run directory: %v", f, run)
@@ -121,7 +123,10 @@ func TestRunFilesInRuntimeDir(t *testing.T) {
 		t.Errorf("/etc/hostname: %q, want %q", out, id[:12])
 	}
 	ok(t, env, "rm", "-f", "-t", "0", "files")
-	if left := in(getenv(env, "XDG_RUNTIME_DIR")); len(left) != 0 {
+	if _, err := os.Stat(runDir); !os.IsNotExist(err) {
+		t.Errorf("the run directory outlived rm: %v", err)
+	}
+	if left := in(filepath.Join(getenv(env, "XDG_DATA_HOME"), "rpod/storage/rpod/containers")); len(left) != 0 {
 		t.Errorf("the run directory outlived rm: %v", left)
 	}
 }

@@ -25,7 +25,7 @@ type ctrState struct {
 func recordedState(t *testing.T, env []string, name string) ctrState {
 	t.Helper()
 	id := strings.TrimSpace(ok(t, env, "inspect", "--format", "{{.ID}}", name))
-	m, _ := filepath.Glob(filepath.Join(getenv(env, "XDG_DATA_HOME"), "rpod/storage/*-containers", id, "userdata/state.json"))
+	m, _ := filepath.Glob(filepath.Join(getenv(env, "XDG_DATA_HOME"), "rpod/storage/rpod/containers", id, "state.json"))
 	if len(m) != 1 {
 		t.Fatalf("state of %s: found %v", name, m)
 	}

@@ -91,7 +91,8 @@ func TestRunWritesLandInStoreOwnedByUser(t *testing.T) {
 	ok(t, baseEnv, "run", "--name", name, "busybox", "sh", "-c", "echo data > /created-by-root")
 	defer rpod(t, "rm", name)
 	data := getenv(baseEnv, "XDG_DATA_HOME")
-	matches, _ := filepath.Glob(filepath.Join(data, "rpod/storage/overlay/*/diff/created-by-root"))
+	// In the container's own store (ctrindex), which holds its writable layer.
+	matches, _ := filepath.Glob(filepath.Join(data, "rpod/storage/rpod/containers/*/storage/overlay/*/diff/created-by-root"))
 	if len(matches) != 1 {
 		t.Fatalf("found %d copies of the file in the store, want 1: %v", len(matches), matches)
 	}
@@ -257,8 +258,10 @@ func TestRunSignalIsForwarded(t *testing.T) {
 
 func TestRunRemoveAndName(t *testing.T) {
 	layers := func() int {
-		m, _ := filepath.Glob(filepath.Join(getenv(baseEnv, "XDG_DATA_HOME"), "rpod/storage/overlay/*/diff"))
-		return len(m)
+		data := getenv(baseEnv, "XDG_DATA_HOME")
+		m, _ := filepath.Glob(filepath.Join(data, "rpod/storage/overlay/*/diff"))
+		own, _ := filepath.Glob(filepath.Join(data, "rpod/storage/rpod/containers/*/storage/overlay/*/diff"))
+		return len(m) + len(own)
 	}
 	ok(t, baseEnv, "ps", "-a") // after the teardowns of earlier tests' runs
 	before := layers()
@@ -362,7 +365,7 @@ func TestRunDiesWithKilledRpod(t *testing.T) {
 
 // TestRunRmReportsBeforeTeardown: a foreground run --rm hands its caller the
 // container's exit code before it unmounts and removes the container
-// (userns/report.c). Proven by holding the store's container lock, which
+// (userns/report.c). Proven by holding the container index's lock, which
 // the removal needs, until the caller has its code; a command started
 // afterwards waits for the removal, so it never sees the container.
 func TestRunRmReportsBeforeTeardown(t *testing.T) {
@@ -385,21 +388,18 @@ func TestRunRmReportsBeforeTeardown(t *testing.T) {
 		cmd.Wait()
 		t.Fatalf("container did not start: %q %v", buf, err)
 	}
-	lock, err := os.OpenFile(filepath.Join(getenv(baseEnv, "XDG_DATA_HOME"), "rpod/storage/overlay-containers/containers.lock"), os.O_RDWR, 0)
+	lock, err := os.OpenFile(filepath.Join(getenv(baseEnv, "XDG_DATA_HOME"), "rpod/storage/rpod/containers.lock"), os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer lock.Close()
-	// containers/storage's locks are fcntl record locks.
-	wr := syscall.Flock_t{Type: syscall.F_WRLCK}
-	if err := syscall.FcntlFlock(lock.Fd(), syscall.F_SETLKW, &wr); err != nil {
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
 		t.Fatal(err)
 	}
 	unlocked := false
 	unlock := func() {
 		if !unlocked {
-			un := syscall.Flock_t{Type: syscall.F_UNLCK}
-			syscall.FcntlFlock(lock.Fd(), syscall.F_SETLK, &un)
+			syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
 			unlocked = true
 		}
 	}

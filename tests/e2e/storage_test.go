@@ -97,24 +97,27 @@ func TestStorageStagingLeftoversPruned(t *testing.T) {
 }
 
 // TestStorageRmContainerUnsynced: a --rm container's records go to
-// containers/storage's volatile files, written without a sync, as podman's
-// do, and leave them when it exits; other containers' go to the synced ones.
+// containers/storage's volatile files in its own store, written without a
+// sync, as podman's do, and go with it when it exits; other containers'
+// go to the synced ones.
 func TestStorageRmContainerUnsynced(t *testing.T) {
 	graph := strings.TrimSpace(ok(t, baseEnv, "info", "--format", "{{.Store.GraphRoot}}"))
-	read := func(name string) string {
-		b, _ := os.ReadFile(filepath.Join(graph, name))
+	// read reads a file of the own store of container id (ctrindex).
+	read := func(id, name string) string {
+		b, _ := os.ReadFile(filepath.Join(graph, "rpod/containers", id, "storage", name))
 		return string(b)
 	}
 	c := startContainer(t, "volatile-rm") // exec_test.go: run --rm
+	id := strings.TrimSpace(ok(t, baseEnv, "inspect", "--format", "{{.ID}}", "volatile-rm"))
 	kept := strings.TrimSpace(ok(t, baseEnv, "create", "--name", "volatile-kept", "busybox", "true"))
 	t.Cleanup(func() { rpod(t, "rm", "-f", "volatile-kept") })
 
-	volatile, synced := read("overlay-containers/volatile-containers.json"), read("overlay-containers/containers.json")
-	if !strings.Contains(volatile, c.id) || strings.Contains(synced, c.id) {
-		t.Errorf("--rm container %s: in volatile-containers.json %v, in containers.json %v", c.id, strings.Contains(volatile, c.id), strings.Contains(synced, c.id))
+	volatile, synced := read(id, "overlay-containers/volatile-containers.json"), read(id, "overlay-containers/containers.json")
+	if !strings.Contains(volatile, id) || strings.Contains(synced, id) {
+		t.Errorf("--rm container %s: in volatile-containers.json %v, in containers.json %v", id, strings.Contains(volatile, id), strings.Contains(synced, id))
 	}
-	if kept == "" || strings.Contains(volatile, kept) || !strings.Contains(synced, kept) {
-		t.Errorf("container %q: in volatile-containers.json %v, in containers.json %v", kept, strings.Contains(volatile, kept), strings.Contains(synced, kept))
+	if kept == "" || strings.Contains(read(kept, "overlay-containers/volatile-containers.json"), kept) || !strings.Contains(read(kept, "overlay-containers/containers.json"), kept) {
+		t.Errorf("container %q is not in its store's containers.json alone", kept)
 	}
 	var records []struct{ ID, Layer string }
 	if err := json.Unmarshal([]byte(volatile), &records); err != nil {
@@ -122,11 +125,11 @@ func TestStorageRmContainerUnsynced(t *testing.T) {
 	}
 	layer := ""
 	for _, r := range records {
-		if strings.HasPrefix(r.ID, c.id) {
+		if r.ID == id {
 			layer = r.Layer
 		}
 	}
-	if layer == "" || !strings.Contains(read("overlay-layers/volatile-layers.json"), layer) || strings.Contains(read("overlay-layers/layers.json"), layer) {
+	if layer == "" || !strings.Contains(read(id, "overlay-layers/volatile-layers.json"), layer) || strings.Contains(read(id, "overlay-layers/layers.json"), layer) {
 		t.Errorf("--rm container's layer %q is not in volatile-layers.json alone", layer)
 	}
 	// Listed like any other.
@@ -134,7 +137,7 @@ func TestStorageRmContainerUnsynced(t *testing.T) {
 		t.Error("rpod ps does not list the --rm container")
 	}
 
-	// Once it exits, its records leave the volatile files.
+	// Once it exits, its store goes with it.
 	syscall.Kill(c.pid, syscall.SIGKILL)
 	deadline := time.Now().Add(30 * time.Second)
 	for strings.Contains(ok(t, baseEnv, "ps", "-a", "--format", "{{.Names}}"), "volatile-rm") {
@@ -143,7 +146,50 @@ func TestStorageRmContainerUnsynced(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if strings.Contains(read("overlay-containers/volatile-containers.json"), c.id) || strings.Contains(read("overlay-layers/volatile-layers.json"), layer) {
-		t.Error("the removed --rm container's records are still in the volatile files")
+	if _, err := os.Stat(filepath.Join(graph, "rpod/containers", id)); !os.IsNotExist(err) {
+		t.Errorf("the removed --rm container's directory is left: %v", err)
+	}
+}
+
+// TestStorageContainersApart: each container's writable layer is in a
+// store of its own (ctrindex), so that what a command does with one
+// container reads no other's records: the cost of a start does not grow
+// with the containers the user has. Proven by damaging another
+// container's store: run, exec, stop and rm of this one do not notice,
+// ps still lists both, and the damaged one is removed.
+func TestStorageContainersApart(t *testing.T) {
+	env := newWorld(t)
+	ok(t, env, "pull", "-q", "busybox")
+	other := strings.TrimSpace(ok(t, env, "create", "--name", "other", "busybox", "true"))
+	graph := strings.TrimSpace(ok(t, env, "info", "--format", "{{.Store.GraphRoot}}"))
+	for _, f := range []string{"overlay-containers/containers.json", "overlay-layers/layers.json"} {
+		writeFile(t, filepath.Join(graph, "rpod/containers", other, "storage", f), "{damaged")
+	}
+	if out := ok(t, env, "run", "--rm", "busybox", "echo", "started"); out != "started\n" {
+		t.Errorf("run --rm: %q", out)
+	}
+	ok(t, env, "run", "-d", "--name", "this", "busybox", "sleep", "600")
+	if out := ok(t, env, "exec", "this", "echo", "in"); out != "in\n" {
+		t.Errorf("exec: %q", out)
+	}
+	out := ok(t, env, "ps", "-a", "--format", "{{.Names}}")
+	if !strings.Contains(out, "this") || !strings.Contains(out, "other") {
+		t.Errorf("ps -a lists %q, want this and other", out)
+	}
+	ok(t, env, "stop", "-t", "0", "this")
+	ok(t, env, "rm", "this")
+	// The damaged store's container still goes, with its name.
+	r := run(env, nil, "rm", "-f", "other")
+	if out := ok(t, env, "ps", "-a", "--format", "{{.Names}}"); strings.Contains(out, "other") {
+		t.Errorf("rm -f of the damaged container (exit %d %s) left it listed", r.Code, r.Err)
+	}
+	ok(t, env, "create", "--name", "other", "busybox", "true")
+}
+
+// TestStorageCreateNameChecked: a name that podman would refuse is refused
+// at create, with the rule.
+func TestStorageCreateNameChecked(t *testing.T) {
+	for _, name := range []string{"no/slash", "-dash", ".dot", "sp ace"} {
+		wantError(t, rpod(t, "create", "--name", name, "busybox", "true"), 125, "invalid container name")
 	}
 }

@@ -29,44 +29,65 @@ func worldStore(t *testing.T, env []string) storeFiles {
 	return storeFiles{driver: f[0], graph: f[1]}
 }
 
-// record is a container of containers.json.
+// record is a container of rpod's container index, with the writable
+// layer its own store holds.
 type record struct {
-	ID    string   `json:"id"`
-	Names []string `json:"names"`
-	Layer string   `json:"layer"`
+	ID    string
+	Layer string
 }
 
-func (s storeFiles) records() []record {
-	var rs []record
-	b, _ := os.ReadFile(filepath.Join(s.graph, s.driver+"-containers", "containers.json"))
-	json.Unmarshal(b, &rs)
-	return rs
-}
-
+// record finds the container called name in the index (ctrindex).
 func (s storeFiles) record(name string) (record, bool) {
-	for _, r := range s.records() {
-		if slices.Contains(r.Names, name) {
-			return r, true
+	id, err := os.Readlink(filepath.Join(s.graph, "rpod", "names", name))
+	if err != nil {
+		return record{}, false
+	}
+	if _, err := os.Stat(filepath.Join(s.dir(id), "config.json")); err != nil {
+		return record{}, false
+	}
+	r := record{ID: id}
+	for _, f := range []string{"containers.json", "volatile-containers.json"} {
+		var cs []struct {
+			ID    string `json:"id"`
+			Layer string `json:"layer"`
+		}
+		b, _ := os.ReadFile(filepath.Join(s.dir(id), "storage", s.driver+"-containers", f))
+		json.Unmarshal(b, &cs)
+		for _, c := range cs {
+			if c.ID == id {
+				r.Layer = c.Layer
+			}
 		}
 	}
-	return record{}, false
+	return r, true
 }
 
-func (s storeFiles) hasLayer(id string) bool {
-	var ls []struct {
-		ID string `json:"id"`
+func (s storeFiles) dir(id string) string { return filepath.Join(s.graph, "rpod", "containers", id) }
+
+// hasLayer reports whether the container's own store holds its layer.
+func (s storeFiles) hasLayer(r record) bool {
+	if r.Layer == "" {
+		return false
 	}
-	b, _ := os.ReadFile(filepath.Join(s.graph, s.driver+"-layers", "layers.json"))
-	json.Unmarshal(b, &ls)
-	return slices.ContainsFunc(ls, func(l struct {
-		ID string `json:"id"`
-	}) bool {
-		return l.ID == id
-	})
+	for _, f := range []string{"layers.json", "volatile-layers.json"} {
+		var ls []struct {
+			ID string `json:"id"`
+		}
+		b, _ := os.ReadFile(filepath.Join(s.dir(r.ID), "storage", s.driver+"-layers", f))
+		json.Unmarshal(b, &ls)
+		if slices.ContainsFunc(ls, func(l struct {
+			ID string `json:"id"`
+		}) bool {
+			return l.ID == r.Layer
+		}) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s storeFiles) stateFile(id string) string {
-	return filepath.Join(s.graph, s.driver+"-containers", id, "userdata", "state.json")
+	return filepath.Join(s.dir(id), "state.json")
 }
 
 // TestChaosKilledStarter kills the rpod run, or the monitor of an rpod
@@ -216,10 +237,10 @@ func TestChaosCutShortCreateRm(t *testing.T) {
 				return true
 			}
 			_, err := os.Stat(st.stateFile(id))
-			return !st.hasLayer(r.Layer) || os.IsNotExist(err)
+			return !st.hasLayer(r) || os.IsNotExist(err)
 		}}
 		res := runKill(env, k, "rm", "-f", name)
-		if r, ok := st.record(name); ok && !st.hasLayer(r.Layer) {
+		if r, ok := st.record(name); ok && !st.hasLayer(r) {
 			hits["rm, layer gone"]++
 			// Its rootfs is gone: it cannot start again, and must not look as if it could.
 			if cs, err := containers(env); err == nil && cs[name].State != "removing" {
