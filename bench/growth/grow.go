@@ -15,22 +15,32 @@ import (
 
 // bench is the world and what the store holds so far.
 type bench struct {
-	w       *world.World
-	podman  *engine // nil: unavailable
-	rpod    *engine
-	workers int
-	podWhy  string
-	strace  string // path of strace; "" if not installed
+	w      *world.World
+	podman *engine // nil: unavailable
+	rpod   *engine
+	// ctrsOnly is rpod with a store of its own that grows by containers
+	// alone: the issue bounds the start path's growth with the containers.
+	ctrsOnly *engine
+	workers  int
+	podWhy   string
+	strace   string // path of strace; "" if not installed
 }
 
 // engine is one tool and how many containers and images it was given so far.
 type engine struct {
-	name   string
-	bin    string
-	run    []string // argv prefix before the image for run --rm
-	create []string // argv prefix before --name for create
-	ctrs   int
-	images int
+	name     string
+	bin      string
+	global   []string // options before the command (another store)
+	run      []string // argv prefix before the image for run --rm
+	create   []string // argv prefix before --name for create
+	noImages bool     // grows by containers alone
+	ctrs     int
+	images   int
+}
+
+// argv is the tool's command line for args.
+func (e *engine) argv(args ...string) []string {
+	return append(append([]string{e.bin}, e.global...), args...)
 }
 
 // point is every row measured at one store size.
@@ -55,6 +65,13 @@ func (b *bench) setup(ctx context.Context) error {
 		b.strace = path
 	}
 	b.rpod = &engine{name: "rpod", bin: w.Rpod, run: []string{w.Rpod, "run", "--rm", "--network", "none"}, create: []string{w.Rpod, "create"}}
+	c := &engine{name: "rpod-ctrs", bin: w.Rpod, noImages: true,
+		global: []string{"--root", filepath.Join(w.Dir, "ctrs-only", "root"), "--runroot", filepath.Join(w.Dir, "ctrs-only", "run")}}
+	c.run, c.create = c.argv("run", "--rm", "--network", "none"), c.argv("create")
+	if out, err := w.Output(ctx, w.Rpod, c.argv("pull", "-q", "busybox")[1:]...); err != nil {
+		return fmt.Errorf("rpod pull busybox into the containers-only store: %v: %s", err, world.Tail(out, 600))
+	}
+	b.ctrsOnly = c
 	podman, why := w.PodmanBusybox(ctx, 600)
 	if why != "" {
 		b.podWhy = why
@@ -69,12 +86,16 @@ func (b *bench) setup(ctx context.Context) error {
 // then times every listing and start command n times, interleaved.
 func (b *bench) measureAt(ctx context.Context, size int, withPodman bool, n int) (*point, error) {
 	p := &point{size: size, listed: map[string]int{}, grow: map[string]time.Duration{}, sys: map[string]sysCount{}}
-	engines := []*engine{b.rpod}
+	engines := []*engine{b.rpod, b.ctrsOnly}
 	if withPodman {
 		engines = append(engines, b.podman)
 	}
 	for _, e := range engines {
-		fmt.Fprintf(os.Stderr, "bench: %s: growing the store to %d containers and %d imported images\n", e.name, size, size)
+		if e.noImages {
+			fmt.Fprintf(os.Stderr, "bench: %s: growing its store to %d containers\n", e.name, size)
+		} else {
+			fmt.Fprintf(os.Stderr, "bench: %s: growing the store to %d containers and %d imported images\n", e.name, size, size)
+		}
 		start := time.Now()
 		if err := b.grow(ctx, e, size); err != nil {
 			if e == b.rpod {
@@ -87,7 +108,11 @@ func (b *bench) measureAt(ctx context.Context, size int, withPodman bool, n int)
 		p.grow[e.name] = time.Since(start)
 	}
 	for _, e := range engines {
-		if e != b.rpod && !withPodman {
+		if e == b.podman && !withPodman {
+			continue
+		}
+		if e.noImages {
+			p.rows = append(p.rows, &world.Row{Name: e.name + " run --rm --network none", Argv: append(append([]string{}, e.run...), "busybox", "true")})
 			continue
 		}
 		p.rows = append(p.rows,
@@ -141,6 +166,9 @@ func (b *bench) grow(ctx context.Context, e *engine, size int) error {
 		return err
 	}
 	e.ctrs = size
+	if e.noImages {
+		return nil
+	}
 
 	from = e.images
 	err = world.Parallel(size-from, b.workers, func(i int) error {
@@ -150,7 +178,7 @@ func (b *bench) grow(ctx context.Context, e *engine, size int) error {
 			return err
 		}
 		defer os.Remove(file)
-		if out, err := w.Output(ctx, e.bin, "import", "-q", file, name); err != nil {
+		if out, err := w.Output(ctx, e.bin, append(e.global, "import", "-q", file, name)...); err != nil {
 			return fmt.Errorf("%s import: %v: %s", e.name, err, world.Tail(out, 400))
 		}
 		return nil

@@ -19,7 +19,8 @@ func report(out io.Writer, b *bench, points []*point, n, podmanMax int, load, qu
 	}
 	fmt.Fprintln(out, "the store grows to N containers (create, never started) and N more images (import of a one-file tarball each),")
 	fmt.Fprintf(out, "N = each size in turn; podman up to %d. At each size: %d timed runs of each command, interleaved, after %d warm-up;\n", podmanMax, n, warmups)
-	fmt.Fprintln(out, "median wall time in ms. The start path, run --rm --network none busybox true, should not grow with N.")
+	fmt.Fprintln(out, "median wall time in ms. rpod-ctrs is rpod with a second store that grows by the N containers alone. The start path,")
+	fmt.Fprintln(out, "run --rm --network none busybox true, should not grow with the containers (issue 9).")
 	fmt.Fprintln(out)
 
 	median := func(p *point, name string) (float64, bool) {
@@ -31,28 +32,25 @@ func report(out io.Writer, b *bench, points []*point, n, podmanMax int, load, qu
 		return 0, false
 	}
 	tw := sizeTable(out, "median ms", points, "last / first")
-	for _, tool := range []string{"rpod", "podman"} {
-		for _, c := range commands {
-			name := tool + " " + c
-			fmt.Fprintf(tw, "%s\t", name)
-			var first, last float64
-			for _, p := range points {
-				v, ok := median(p, name)
-				if !ok {
-					fmt.Fprint(tw, "-\t")
-					continue
-				}
-				if first == 0 {
-					first = v
-				}
-				last = v
-				fmt.Fprintf(tw, "%.1f\t", v)
+	for _, name := range rowNames() {
+		fmt.Fprintf(tw, "%s\t", name)
+		var first, last float64
+		for _, p := range points {
+			v, ok := median(p, name)
+			if !ok {
+				fmt.Fprint(tw, "-\t")
+				continue
 			}
-			if first > 0 {
-				fmt.Fprintf(tw, "%.2fx\t\n", last/first)
-			} else {
-				fmt.Fprint(tw, "-\t\n")
+			if first == 0 {
+				first = v
 			}
+			last = v
+			fmt.Fprintf(tw, "%.1f\t", v)
+		}
+		if first > 0 {
+			fmt.Fprintf(tw, "%.2fx\t\n", last/first)
+		} else {
+			fmt.Fprint(tw, "-\t\n")
 		}
 	}
 	tw.Flush()
@@ -92,7 +90,7 @@ func report(out io.Writer, b *bench, points []*point, n, podmanMax int, load, qu
 			}
 		}
 		fmt.Fprint(out, " growing the store took")
-		for _, tool := range []string{"rpod", "podman"} {
+		for _, tool := range []string{"rpod", "rpod-ctrs", "podman"} {
 			if d, ok := p.grow[tool]; ok {
 				fmt.Fprintf(out, " %s %.1f s", tool, d.Seconds())
 			}
@@ -108,6 +106,23 @@ func report(out io.Writer, b *bench, points []*point, n, podmanMax int, load, qu
 		fmt.Fprintf(out, "podman: unavailable: %s\n", b.podWhy)
 	}
 	world.Goals(out, goals(points, median))
+}
+
+// ctrsOnlyRun is the start path in the store that grows by containers alone.
+const ctrsOnlyRun = "rpod-ctrs run --rm --network none"
+
+// rowNames are the rows of the tables, in order.
+func rowNames() []string {
+	var names []string
+	for _, tool := range []string{"rpod", "podman"} {
+		for _, c := range commands {
+			names = append(names, tool+" "+c)
+		}
+		if tool == "rpod" {
+			names = append(names, ctrsOnlyRun)
+		}
+	}
+	return names
 }
 
 // sizeTable starts a right-aligned table with a column per size; tail heads the column after them.
@@ -128,28 +143,25 @@ func sizeTable(out io.Writer, head string, points []*point, tail string) *tabwri
 // under strace -f -c as "total/openat", and last / first of the totals.
 func syscallTable(out io.Writer, points []*point) {
 	tw := sizeTable(out, "syscalls total/openat", points, "last / first")
-	for _, tool := range []string{"rpod", "podman"} {
-		for _, c := range commands {
-			name := tool + " " + c
-			fmt.Fprintf(tw, "%s\t", name)
-			first, last := 0, 0
-			for _, p := range points {
-				v, ok := p.sys[name]
-				if !ok {
-					fmt.Fprint(tw, "-\t")
-					continue
-				}
-				if first == 0 {
-					first = v.total
-				}
-				last = v.total
-				fmt.Fprintf(tw, "%d/%d\t", v.total, v.openat)
+	for _, name := range rowNames() {
+		fmt.Fprintf(tw, "%s\t", name)
+		first, last := 0, 0
+		for _, p := range points {
+			v, ok := p.sys[name]
+			if !ok {
+				fmt.Fprint(tw, "-\t")
+				continue
 			}
-			if first > 0 {
-				fmt.Fprintf(tw, "%.2fx\t\n", float64(last)/float64(first))
-			} else {
-				fmt.Fprint(tw, "-\t\n")
+			if first == 0 {
+				first = v.total
 			}
+			last = v.total
+			fmt.Fprintf(tw, "%d/%d\t", v.total, v.openat)
+		}
+		if first > 0 {
+			fmt.Fprintf(tw, "%.2fx\t\n", float64(last)/float64(first))
+		} else {
+			fmt.Fprint(tw, "-\t\n")
 		}
 	}
 	tw.Flush()
@@ -178,6 +190,17 @@ func goals(points []*point, median func(*point, string) (float64, bool)) []world
 		}
 		gs = append(gs, g)
 	}
+	g := world.Goal{What: fmt.Sprintf("growth of rpod run --rm --network none, N = %d -> %d containers (no images)", first.size, last.size), Unit: "ms",
+		RpodName: fmt.Sprintf("rpod at %d", last.size), PeerName: fmt.Sprintf("rpod at %d", first.size)}
+	if a, ok1 := median(last, ctrsOnlyRun); ok1 && len(points) >= 2 {
+		if z, ok2 := median(first, ctrsOnlyRun); ok2 {
+			g.Rpod, g.Peer = a, z
+		}
+	}
+	if g.Rpod == 0 {
+		g.Why = "needs two sizes measured"
+	}
+	gs = append(gs, g)
 	if a, ok1 := last.sys["rpod run --rm --network none"]; ok1 && len(points) >= 2 {
 		if z, ok2 := first.sys["rpod run --rm --network none"]; ok2 {
 			gs = append(gs, world.Goal{What: fmt.Sprintf("growth of rpod run --rm --network none in system calls (strace -f -c), N = %d -> %d", first.size, last.size),
