@@ -223,9 +223,10 @@ func (x *Index) Rename(id, old, name string) error {
 	return nil
 }
 
-// Remove deletes the container's record, name and directories; the caller
-// holds Lock. The record goes first, in one rename: a removal cut short
-// leaves no container, only a directory in trash that a later Remove deletes.
+// Remove takes the container's record, name and directories away; the
+// caller holds Lock, and then deletes them with EmptyTrash. The record
+// goes first, in one rename: a removal cut short leaves no container, only
+// a directory in trash that a later EmptyTrash deletes.
 func (x *Index) Remove(id, name string) error {
 	if !validID(id) {
 		return fmt.Errorf("invalid container id %q", id)
@@ -241,12 +242,22 @@ func (x *Index) Remove(id, name string) error {
 		os.Remove(x.nameLink(name))
 	}
 	os.RemoveAll(x.RunDir(id))
-	// Earlier removals' leftovers too: trash is empty but for a crash.
-	if ents, err := os.ReadDir(trash); err == nil {
-		for _, e := range ents {
-			if err := os.RemoveAll(filepath.Join(trash, e.Name())); err != nil {
-				return fmt.Errorf("remove container %.12s: %w", id, err)
-			}
+	return nil
+}
+
+// EmptyTrash deletes what Remove took away, earlier removals' leftovers
+// too. It needs no lock: a container's files can be many (its writable
+// layer), and nothing else uses them; two rpods emptying it at once each
+// skip what the other deleted.
+func (x *Index) EmptyTrash() error {
+	trash := filepath.Join(x.dir, "trash")
+	ents, err := os.ReadDir(trash)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("empty the container trash: %w", err)
+	}
+	for _, e := range ents {
+		if err := os.RemoveAll(filepath.Join(trash, e.Name())); err != nil {
+			return fmt.Errorf("empty the container trash: %w", err)
 		}
 	}
 	return nil

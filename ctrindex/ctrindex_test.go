@@ -138,7 +138,7 @@ func TestNames(t *testing.T) {
 	}
 }
 
-func TestRemoveEmptiesTrash(t *testing.T) {
+func TestEmptyTrash(t *testing.T) {
 	x := newIndex(t)
 	add(t, x, id('a'), "one")
 	add(t, x, id('b'), "two")
@@ -148,13 +148,19 @@ func TestRemoveEmptiesTrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	unlock, _ := x.Lock()
-	defer unlock()
 	if err := x.Remove(id('a'), "one"); err != nil {
+		t.Fatal(err)
+	}
+	unlock()
+	if x.Exists(id('a')) {
+		t.Errorf("a removed container exists")
+	}
+	if err := x.EmptyTrash(); err != nil {
 		t.Fatal(err)
 	}
 	ents, _ := os.ReadDir(filepath.Join(x.dir, "trash"))
 	if len(ents) != 0 {
-		t.Errorf("trash holds %d entries after Remove", len(ents))
+		t.Errorf("trash holds %d entries after EmptyTrash", len(ents))
 	}
 	if !x.Exists(id('b')) {
 		t.Errorf("Remove of one container removed another")

@@ -532,8 +532,11 @@ func (c *Container) Remove(force bool) error {
 	}
 	// Only when mounted: an unmount rewrites mountpoints.json, and the
 	// usual caller (run --rm, a stopped container) has unmounted already.
-	if n, err := c.Mounts(); err != nil || n > 0 {
-		c.unmount(true)
+	// A container of the index is checked by deleteStorage, store and all.
+	if c.index == nil {
+		if n, err := c.Mounts(); err != nil || n > 0 {
+			c.unmount(true)
+		}
 	}
 	if c.markRemoving() { // interrupted.go
 		return nil // by its --rm monitor, while rm waited for it
@@ -545,42 +548,40 @@ func (c *Container) Remove(force bool) error {
 	return nil
 }
 
-// deleteStorage deletes the container's layer, then its record, name and
-// directories: a removal cut short in between leaves a record that says
-// "removing", which rpod rm finishes.
+// deleteStorage deletes the container's record, name, directories and
+// its own store with them, in one rename under the index lock; the files
+// are deleted after it. Its state says "removing" by then (markRemoving),
+// which a legacy container's record keeps if its removal is cut short.
 func (c *Container) deleteStorage() error {
-	st, err := c.store()
-	switch {
-	case err == nil:
-		// Not in its own store: its creation was cut short before the
-		// layer was made, or an earlier removal after it was deleted.
-		err := st.DeleteContainer(c.ID)
-		if err != nil && !(c.index != nil && (errors.Is(err, cstorage.ErrContainerUnknown) || errors.Is(err, cstorage.ErrNotAContainer))) {
-			return err
-		}
-	case c.index == nil:
-		return err
-	default:
-		// A store that cannot be read (damaged, or made by a newer rpod)
-		// goes with the container's directory, unless it has a mount.
-		if m := mountUnder(c.index.Dir(c.ID)); m != "" {
-			return fmt.Errorf("%w, and %s is mounted: unmount it first", err, m)
-		}
-	}
 	if c.index == nil {
-		return nil
+		return c.main.DeleteContainer(c.ID)
+	}
+	// The store goes whole: containers/storage's deletion of the layer
+	// would rewrite its files just before they go, and needs a store that
+	// can still be read. Only a mount under it must not be.
+	dir := c.index.Dir(c.ID)
+	if mountUnder(dir) != "" {
+		c.unmount(true)
+		if m := mountUnder(dir); m != "" {
+			return fmt.Errorf("%s is still mounted: unmount it (rpod unshare umount %s), then remove the container again", m, m)
+		}
 	}
 	c.Release()
 	unlock, err := c.index.Lock()
 	if err != nil {
 		return err
 	}
-	defer unlock()
 	if !c.index.Exists(c.ID) {
+		unlock()
 		return cstorage.ErrContainerUnknown // removed by another rm meanwhile
 	}
 	c.unpin()
-	return c.index.Remove(c.ID, c.Name)
+	err = c.index.Remove(c.ID, c.Name)
+	unlock()
+	if err != nil {
+		return err
+	}
+	return c.index.EmptyTrash()
 }
 
 var adjectives = []string{"admiring", "bold", "brave", "busy", "calm", "clever", "cool", "dreamy", "eager", "elated", "epic", "fancy", "focused", "gentle", "happy", "hopeful", "jolly", "keen", "kind", "lucid", "magical", "merry", "modest", "nifty", "nostalgic", "peaceful", "proud", "quiet", "relaxed", "serene", "sharp", "stoic", "sweet", "tender", "trusting", "upbeat", "vibrant", "vivid", "witty", "zen"}
