@@ -249,9 +249,13 @@ func imageNamer(store cstorage.Store) func(*runtime.Container) string {
 	}
 }
 
-// containerSize is the writable layer's size and that plus the image's.
+// containerSize is the writable layer's size, from the container's own
+// store, and that plus the image's, from the main one.
 func containerSize(store cstorage.Store, c *runtime.Container) (rw, root int64) {
-	rw, _ = store.ContainerSize(c.ID)
+	if own, err := c.Store(); err == nil {
+		rw, _ = own.ContainerSize(c.ID)
+		c.Release() // ps may go through many containers
+	}
 	if img, err := store.Image(c.ImageID); err == nil {
 		root = image.Size(store, img)
 	}

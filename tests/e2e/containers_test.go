@@ -105,6 +105,16 @@ func TestContainersPs(t *testing.T) {
 	if s := lines(ok(t, env, "ps", "-s")); !strings.HasSuffix(strings.TrimSpace(s[0]), "SIZE") || !strings.Contains(s[1], "virtual") {
 		t.Errorf("ps -s: %q", s)
 	}
+	// The writable layer's size counts what the container wrote.
+	ok(t, env, "run", "--name", "sized", "busybox", "sh", "-c", "head -c 300000 /dev/zero > /big")
+	var sized []struct {
+		Names []string
+		Size  struct{ RwSize int64 }
+	}
+	if err := json.Unmarshal([]byte(ok(t, env, "ps", "-a", "-s", "--filter", "name=sized", "--format", "json")), &sized); err != nil || len(sized) != 1 || sized[0].Size.RwSize < 300000 {
+		t.Errorf("ps -a -s of a container that wrote 300000 bytes: %+v %v", sized, err)
+	}
+	ok(t, env, "rm", "sized")
 	var js []map[string]any
 	if err := json.Unmarshal([]byte(ok(t, env, "ps", "-a", "--format", "json")), &js); err != nil || len(js) != 3 {
 		t.Fatalf("ps --format json: %v %d", err, len(js))
