@@ -171,7 +171,9 @@ int resolve_user_in(const char *spec, char *passwd, char *group_text, struct exe
 			}
 		}
 	}
-	if (name != NULL)
+	// A passwd entry without a name has no supplementary groups: an empty
+	// member of a group's list is not its name (as ResolveUser).
+	if (name != NULL && name[0] != '\0')
 		for (size_t i = 0; i < ngroups; i++)
 			for (size_t j = 0; j < groups[i].members.n; j++)
 				if (strcmp(groups[i].members.v[j], name) == 0 && groups[i].gid != u->gid)
