@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/moby/sys/mountinfo"
 	cstorage "go.podman.io/storage"
 	"go.podman.io/storage/pkg/stringid"
 	"golang.org/x/sys/unix"
@@ -225,12 +225,22 @@ func Create(store cstorage.Store, cfg Config) (*Container, error) {
 // its image; its state says it is being created, which FinishCreate ends.
 // A name rpod chose that a concurrent create took meanwhile is chosen
 // again: only a name the user gave is theirs to fix.
-func (c *Container) record(generated bool, opts *cstorage.ContainerOptions) error {
+func (c *Container) record(generated bool, opts *cstorage.ContainerOptions) (err error) {
 	unlock, err := c.index.Lock()
 	if err != nil {
 		return err
 	}
-	defer unlock()
+	added := false
+	defer func() {
+		if err != nil && added {
+			c.unpin()
+			c.index.Remove(c.ID, c.Name)
+		}
+		unlock()
+		if err != nil && added {
+			c.index.EmptyTrash()
+		}
+	}()
 	for i := 0; ; i++ {
 		meta, err := json.Marshal(c.Config)
 		if err != nil {
@@ -248,29 +258,38 @@ func (c *Container) record(generated bool, opts *cstorage.ContainerOptions) erro
 		}
 		c.Name = RandomName()
 	}
+	added = true
 	if err := c.pin(opts); err != nil {
-		c.index.Remove(c.ID, c.Name)
 		return err
 	}
 	// Created but not complete: the caller ends the creation with FinishCreate.
-	if err := c.SetState(State{Status: "created", Creating: true}); err != nil {
-		c.unpin()
-		c.index.Remove(c.ID, c.Name)
-		return err
-	}
-	return nil
+	return c.SetState(State{Status: "created", Creating: true})
 }
 
 // forget removes the record of a container whose storage could not be made.
 func (c *Container) forget() {
 	c.Release()
+	c.dropRecord()
+}
+
+// dropRecord takes the container's record, name, directories and own
+// store away in one rename under the index lock, and deletes them after it.
+func (c *Container) dropRecord() error {
 	unlock, err := c.index.Lock()
 	if err != nil {
-		return
+		return err
 	}
-	defer unlock()
+	if !c.index.Exists(c.ID) {
+		unlock()
+		return cstorage.ErrContainerUnknown // removed by another rm meanwhile
+	}
 	c.unpin()
-	c.index.Remove(c.ID, c.Name)
+	err = c.index.Remove(c.ID, c.Name)
+	unlock()
+	if err != nil {
+		return err
+	}
+	return c.index.EmptyTrash()
 }
 
 func nameInUse(name, id string) error {
@@ -548,10 +567,10 @@ func (c *Container) Remove(force bool) error {
 	return nil
 }
 
-// deleteStorage deletes the container's record, name, directories and
-// its own store with them, in one rename under the index lock; the files
-// are deleted after it. Its state says "removing" by then (markRemoving),
-// which a legacy container's record keeps if its removal is cut short.
+// deleteStorage deletes the container's record, name, directories and its
+// own store with them (dropRecord). Its state says "removing" by then
+// (markRemoving), which a legacy container's record keeps if its removal
+// is cut short.
 func (c *Container) deleteStorage() error {
 	if c.index == nil {
 		return c.main.DeleteContainer(c.ID)
@@ -567,21 +586,7 @@ func (c *Container) deleteStorage() error {
 		}
 	}
 	c.Release()
-	unlock, err := c.index.Lock()
-	if err != nil {
-		return err
-	}
-	if !c.index.Exists(c.ID) {
-		unlock()
-		return cstorage.ErrContainerUnknown // removed by another rm meanwhile
-	}
-	c.unpin()
-	err = c.index.Remove(c.ID, c.Name)
-	unlock()
-	if err != nil {
-		return err
-	}
-	return c.index.EmptyTrash()
+	return c.dropRecord()
 }
 
 var adjectives = []string{"admiring", "bold", "brave", "busy", "calm", "clever", "cool", "dreamy", "eager", "elated", "epic", "fancy", "focused", "gentle", "happy", "hopeful", "jolly", "keen", "kind", "lucid", "magical", "merry", "modest", "nifty", "nostalgic", "peaceful", "proud", "quiet", "relaxed", "serene", "sharp", "stoic", "sweet", "tender", "trusting", "upbeat", "vibrant", "vivid", "witty", "zen"}
@@ -597,14 +602,13 @@ func RandomName() string {
 
 // mountUnder returns a mount point under dir in rpod's mount namespace, if any.
 func mountUnder(dir string) string {
-	b, err := os.ReadFile("/proc/self/mountinfo")
+	ms, err := mountinfo.GetMounts(mountinfo.PrefixFilter(dir))
 	if err != nil {
 		return ""
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		// The fifth field is the mount point, its spaces octal-escaped.
-		if f := strings.Fields(line); len(f) > 4 && strings.HasPrefix(f[4], dir+"/") {
-			return f[4]
+	for _, m := range ms {
+		if m.Mountpoint != dir {
+			return m.Mountpoint
 		}
 	}
 	return ""
