@@ -84,7 +84,12 @@ func Memfd(name string, src *os.File, parts ...Part) (int, error) {
 			return -1, err
 		}
 	}
-	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
+	// F_SEAL_FUTURE_WRITE, not F_SEAL_WRITE: both refuse every later
+	// write and writable mapping, and nothing ever mapped this memfd, but
+	// F_SEAL_WRITE also waits up to 150 ms for the kernel's own transient
+	// references to its pages to go, then fails with EBUSY (seen once in CI,
+	// on rpod save).
+	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_FUTURE_WRITE
 	if _, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, seals); err != nil {
 		unix.Close(fd)
 		return -1, err

@@ -1,9 +1,13 @@
 package initbin
 
 import (
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestLocate(t *testing.T) {
@@ -88,5 +92,41 @@ func TestLocateFull(t *testing.T) {
 				t.Errorf("init part = %q", got)
 			}
 		})
+	}
+}
+
+func TestMemfdSealed(t *testing.T) {
+	file := "headFULLinitTail"
+	p := filepath.Join(t.TempDir(), "rpod")
+	if err := os.WriteFile(p, []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	fd, err := Memfd("rpod-test", src, Part{4, 4}, Part{8, 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := os.NewFile(uintptr(fd), "rpod-test")
+	defer m.Close()
+	got, err := io.ReadAll(io.NewSectionReader(m, 0, 64))
+	if err != nil || string(got) != "FULLinit" {
+		t.Fatalf("memfd holds %q (%v), want %q", got, err, "FULLinit")
+	}
+	if _, err := m.WriteAt([]byte("x"), 0); !errors.Is(err, unix.EPERM) {
+		t.Errorf("write: %v, want EPERM", err)
+	}
+	if err := m.Truncate(1); !errors.Is(err, unix.EPERM) {
+		t.Errorf("truncate: %v, want EPERM", err)
+	}
+	if b, err := unix.Mmap(fd, 0, 8, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED); err == nil {
+		unix.Munmap(b)
+		t.Error("a writable shared mapping was allowed")
+	}
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, unix.F_SEAL_WRITE); !errors.Is(err, unix.EPERM) {
+		t.Errorf("adding a seal: %v, want EPERM (sealed against more seals)", err)
 	}
 }
