@@ -101,6 +101,18 @@ func (x *Index) Named(name string) (string, bool) {
 	return id, true
 }
 
+// NameOf returns the name of container id, looked for among every name:
+// for a container whose record, which has its name, is lost.
+func (x *Index) NameOf(id string) (string, bool) {
+	ents, _ := os.ReadDir(filepath.Join(x.dir, "names"))
+	for _, e := range ents {
+		if cur, err := os.Readlink(x.nameLink(e.Name())); err == nil && cur == id {
+			return e.Name(), true
+		}
+	}
+	return "", false
+}
+
 // Lookup finds a container by name, full id or unique id prefix.
 func (x *Index) Lookup(idOrName string) (string, error) {
 	if id, ok := x.Named(idOrName); ok {

@@ -110,6 +110,12 @@ func TestNames(t *testing.T) {
 	if got, ok := x.Named("site"); !ok || got != id('a') {
 		t.Errorf(`Named("site") = %.12s, %v`, got, ok)
 	}
+	if got, ok := x.NameOf(id('a')); !ok || got != "site" {
+		t.Errorf("NameOf(a) = %q, %v, want site", got, ok)
+	}
+	if got, ok := x.NameOf(id('f')); ok {
+		t.Errorf("NameOf of no container = %q", got)
+	}
 	// A name whose container is gone is free: its removal was cut short.
 	if err := os.Symlink(id('c'), x.nameLink("stale")); err != nil {
 		t.Fatal(err)

@@ -309,6 +309,19 @@ func roomForVolatile(graphRoot string) bool {
 	return unix.Statfs(graphRoot, &st) == nil && st.Bavail*uint64(st.Bsize) >= volatileMinFree
 }
 
+// DamagedError is a container whose record does not read: it can only
+// be removed (LoadDamaged).
+type DamagedError struct {
+	ID  string
+	Err error
+}
+
+func (e *DamagedError) Error() string {
+	return fmt.Sprintf("container %.12s: its record is damaged (%v): remove it (rpod rm %.12s)", e.ID, e.Err, e.ID)
+}
+
+func (e *DamagedError) Unwrap() error { return e.Err }
+
 // Load finds a container by id, id prefix or name.
 func Load(store cstorage.Store, idOrName string) (*Container, error) {
 	x := indexOf(store)
@@ -336,30 +349,62 @@ func fromIndex(store cstorage.Store, x *ctrindex.Index, id string) (*Container, 
 	}
 	var cfg Config
 	if err := json.Unmarshal(b, &cfg); err != nil {
-		return nil, fmt.Errorf("container %.12s: its record is damaged: %w", id, err)
+		return nil, &DamagedError{ID: id, Err: err}
 	}
 	cfg.ID = id
 	return &Container{Config: cfg, main: store, index: x}, nil
 }
 
-// List returns every rpod container in the store.
+// LoadDamaged finds a container whose record does not read, by id, id
+// prefix or name, as one that Remove can take away: its record is lost,
+// but its state, mounts and store are where they always are.
+func LoadDamaged(store cstorage.Store, idOrName string) (*Container, error) {
+	x := indexOf(store)
+	id, err := x.Lookup(idOrName)
+	if err != nil {
+		return nil, fmt.Errorf("no container with name or ID %q found: %w", idOrName, err)
+	}
+	var d *DamagedError
+	if _, err := fromIndex(store, x, id); !errors.As(err, &d) {
+		return nil, fmt.Errorf("container %.12s: its record is not damaged", id)
+	}
+	name, ok := x.NameOf(id)
+	if !ok {
+		name = id[:12]
+	}
+	return &Container{Config: Config{ID: id, Name: name}, main: store, index: x}, nil
+}
+
+// List returns every rpod container in the store whose record reads.
 func List(store cstorage.Store) ([]*Container, error) {
+	cs, _, err := Scan(store)
+	return cs, err
+}
+
+// Scan returns every rpod container in the store, and those whose record
+// does not read apart.
+func Scan(store cstorage.Store) (cs []*Container, damaged []*DamagedError, err error) {
 	x := indexOf(store)
 	ids, err := x.IDs()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := make([]*Container, 0, len(ids))
+	cs = make([]*Container, 0, len(ids))
 	for _, id := range ids {
-		if c, err := fromIndex(store, x, id); err == nil {
-			out = append(out, c)
+		c, err := fromIndex(store, x, id)
+		var d *DamagedError
+		switch {
+		case err == nil:
+			cs = append(cs, c)
+		case errors.As(err, &d):
+			damaged = append(damaged, d)
 		}
 	}
 	legacy, err := legacyList(store)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return append(out, legacy...), nil
+	return append(cs, legacy...), damaged, nil
 }
 
 func (c *Container) statePath() (string, error) { return c.file(stateFile) }

@@ -132,9 +132,14 @@ func newRmCmd() *cobra.Command {
 			var ts []target
 			seen := map[string]bool{}
 			if all {
-				cs, err := runtime.List(store)
+				cs, damaged, err := runtime.Scan(store)
 				if err != nil {
 					return err
+				}
+				for _, d := range damaged {
+					if c, err := runtime.LoadDamaged(store, d.ID); err == nil {
+						cs = append(cs, c)
+					}
 				}
 				for _, c := range cs {
 					seen[c.ID] = true
@@ -144,6 +149,9 @@ func newRmCmd() *cobra.Command {
 			var errs []error
 			for _, a := range args {
 				c, err := runtime.Load(store, a)
+				if _, ok := errors.AsType[*runtime.DamagedError](err); ok {
+					c, err = runtime.LoadDamaged(store, a) // what rm is for
+				}
 				if err != nil {
 					if !ignore {
 						errs = append(errs, err)

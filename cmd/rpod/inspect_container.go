@@ -216,6 +216,10 @@ func inspectObjects(cmd *cobra.Command, names []string, format, typ string) erro
 				out = append(out, containerInspect(store, c, imageNames(c)))
 				continue
 			}
+			if _, ok := errors.AsType[*runtime.DamagedError](err); ok {
+				errs = append(errs, err)
+				continue
+			}
 			if typ == "container" {
 				errs = append(errs, fmt.Errorf("no such container %q", n))
 				continue

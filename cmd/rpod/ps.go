@@ -144,9 +144,12 @@ func listContainers(f *psFlags) error {
 	if err != nil {
 		return err
 	}
-	cs, err := runtime.List(store)
+	cs, damaged, err := runtime.Scan(store)
 	if err != nil {
 		return err
+	}
+	for _, d := range damaged {
+		fmt.Fprintf(os.Stderr, "WARN[0000] %v\n", d)
 	}
 	all := f.all || f.latest || f.last >= 0
 	names := imageNamer(store)

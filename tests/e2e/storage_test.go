@@ -186,6 +186,48 @@ func TestStorageContainersApart(t *testing.T) {
 	ok(t, env, "create", "--name", "other", "busybox", "true")
 }
 
+// TestStorageDamagedRecord: a container whose record no longer reads is
+// named by ps (on stderr, with the fix), refused by the commands that need
+// its record with that fix, and removed by rm, by name and by rm -a, which
+// frees its name.
+func TestStorageDamagedRecord(t *testing.T) {
+	env := newWorld(t)
+	ok(t, env, "pull", "-q", "busybox")
+	graph := strings.TrimSpace(ok(t, env, "info", "--format", "{{.Store.GraphRoot}}"))
+	damage := func(name string) string {
+		id := strings.TrimSpace(ok(t, env, "create", "--name", name, "busybox", "true"))
+		writeFile(t, filepath.Join(graph, "rpod/containers", id, "config.json"), "{damaged")
+		return id
+	}
+	broken := damage("broken")
+	ok(t, env, "create", "--name", "fine", "busybox", "true")
+	r := run(env, nil, "ps", "-a", "--format", "{{.Names}}")
+	if r.Code != 0 || r.Out != "fine\n" {
+		t.Errorf("ps -a: exit %d, %q, want fine alone", r.Code, r.Out)
+	}
+	if want := "rpod rm " + broken[:12]; !strings.Contains(r.Err, want) || !strings.Contains(r.Err, "damaged") {
+		t.Errorf("ps -a warned %q, want the damaged record and %q", r.Err, want)
+	}
+	for _, args := range [][]string{{"start", "broken"}, {"inspect", "broken"}, {"container", "inspect", broken[:12]}} {
+		wantError(t, run(env, nil, args...), 125, "rpod rm "+broken[:12])
+	}
+	if out := ok(t, env, "rm", "broken"); out != "broken\n" {
+		t.Errorf("rm broken printed %q", out)
+	}
+	if _, err := os.Stat(filepath.Join(graph, "rpod/containers", broken)); !os.IsNotExist(err) {
+		t.Errorf("rm left the container's directory: %v", err)
+	}
+	ok(t, env, "create", "--name", "broken", "busybox", "true")
+	other := damage("other")
+	if out := ok(t, env, "rm", "-a"); !strings.Contains(out, other) {
+		t.Errorf("rm -a printed %q, want the damaged %s too", out, other)
+	}
+	if r := run(env, nil, "ps", "-a", "-q"); r.Out != "" || r.Err != "" {
+		t.Errorf("after rm -a, ps -a: %q %q", r.Out, r.Err)
+	}
+	ok(t, env, "create", "--name", "other", "busybox", "true")
+}
+
 // TestStorageCreateNameChecked: a name that podman would refuse is refused
 // at create, with the rule.
 func TestStorageCreateNameChecked(t *testing.T) {
