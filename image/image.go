@@ -64,19 +64,37 @@ func lookupNamed(store cstorage.Store, sys *types.SystemContext, name string) (*
 		}
 		return nil, "", fmt.Errorf("%s: %w", name, ErrNotFound)
 	}
-	if _, err := reference.ParseNormalizedNamed(name); err != nil {
-		return nil, "", fmt.Errorf("invalid reference format %q: %w", name, err)
-	}
-	cands, err := shortnames.ResolveLocally(sys, name)
+	cands, ok, err := shortCandidates(sys, name)
 	if err != nil {
 		return nil, "", fmt.Errorf("%q: %w", name, err)
 	}
+	if !ok {
+		if cands, err = libraryCandidates(sys, name); err != nil {
+			return nil, "", err
+		}
+	}
 	for _, c := range cands {
-		if img, err := store.Image(c.String()); err == nil {
-			return img, c.String(), nil
+		if img, err := store.Image(c); err == nil {
+			return img, c, nil
 		}
 	}
 	return nil, "", fmt.Errorf("%s: %w", name, ErrNotFound)
+}
+
+// libraryCandidates is shortCandidates by containers/image, for any name.
+func libraryCandidates(sys *types.SystemContext, name string) ([]string, error) {
+	if _, err := reference.ParseNormalizedNamed(name); err != nil {
+		return nil, fmt.Errorf("invalid reference format %q: %w", name, err)
+	}
+	named, err := shortnames.ResolveLocally(sys, name)
+	if err != nil {
+		return nil, fmt.Errorf("%q: %w", name, err)
+	}
+	cands := make([]string, len(named))
+	for i, n := range named {
+		cands[i] = n.String()
+	}
+	return cands, nil
 }
 
 // oneLine keeps multi-line registry errors to one line for the CLI.

@@ -1,0 +1,62 @@
+package image
+
+import (
+	"strings"
+
+	"go.podman.io/image/v5/pkg/sysregistriesv2"
+	"go.podman.io/image/v5/types"
+)
+
+// shortCandidates is the list of names a short name ("busybox",
+// "user/app:1") may be stored under, in the order podman tries them: its
+// alias, then localhost and each unqualified-search registry. It is what
+// containers/image's shortnames.ResolveLocally returns, without that
+// function's reference parsing: adding a tag to a name compiles
+// docker/reference's tag expression, whose {0,127} repetition makes a large
+// program, and a start paid some 200 page faults and 3 ms of CPU for it
+// (bench/README.md, session 15). ok is false for anything unusual (digests,
+// an image id, a registry that is not a host name), which takes the
+// library's way.
+func shortCandidates(sys *types.SystemContext, name string) (cands []string, ok bool, err error) {
+	if sys != nil && sys.PodmanOnlyShortNamesIgnoreRegistriesConfAndForceDockerHub {
+		return nil, false, nil
+	}
+	// A 64-hex name is an image id, which the library refuses as a name.
+	if strings.ContainsRune(name, '@') || len(name) > 255 || len(name) == 64 && strings.Trim(name, "0123456789abcdef") == "" {
+		return nil, false, nil
+	}
+	if first, _, found := strings.Cut(name, "/"); found && (strings.ContainsAny(first, ".:") || first == "localhost") {
+		return nil, false, nil // not short
+	}
+	path, tag := name, "latest"
+	if i := strings.LastIndexByte(name, ':'); i >= 0 {
+		path, tag = name[:i], name[i+1:]
+		if !validTag(tag) {
+			return nil, false, nil
+		}
+	}
+	for _, c := range strings.Split(path, "/") {
+		if !validPathComponent(c) {
+			return nil, false, nil
+		}
+	}
+	alias, _, err := sysregistriesv2.ResolveShortNameAlias(sys, path)
+	if err != nil {
+		return nil, false, err
+	}
+	if alias != nil {
+		cands = append(cands, alias.String()+":"+tag)
+	}
+	regs, err := sysregistriesv2.UnqualifiedSearchRegistries(sys)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, reg := range append([]string{"localhost"}, regs...) {
+		full, ok := qualifiedName(reg + "/" + name)
+		if !ok {
+			return nil, false, nil
+		}
+		cands = append(cands, full)
+	}
+	return cands, true, nil
+}
