@@ -254,6 +254,9 @@ func (c *Container) record(generated bool, opts *cstorage.ContainerOptions) (err
 			return err
 		}
 		if !generated || i == 32 {
+			if id, ok := c.index.Named(c.Name); ok {
+				return nameInUse(c.Name, id)
+			}
 			return fmt.Errorf("the container name %q is already in use: remove that container (rpod rm %s) or choose another name: %w", c.Name, c.Name, ErrNameInUse)
 		}
 		c.Name = RandomName()

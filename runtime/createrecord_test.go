@@ -31,8 +31,8 @@ func TestRecordRetriesAChosenName(t *testing.T) {
 				t.Fatalf("err = %v, want error %v", err, tc.wantErr)
 			}
 			if err != nil {
-				if !errors.Is(err, ErrNameInUse) {
-					t.Errorf("err = %v, want ErrNameInUse", err)
+				if !errors.Is(err, ErrNameInUse) || !strings.Contains(err.Error(), other.ID[:12]) {
+					t.Errorf("err = %v, want ErrNameInUse naming %.12s", err, other.ID)
 				}
 				if x.Exists(c.ID) {
 					t.Errorf("a refused record was left")
