@@ -12,6 +12,8 @@ import (
 
 	cstorage "go.podman.io/storage"
 	"go.podman.io/storage/types"
+
+	"github.com/rpod/rpod/internal/fixture"
 )
 
 // asRoot runs the test again as root of a user namespace of its own, as
@@ -23,11 +25,7 @@ func asRoot(t *testing.T) bool {
 		return false
 	}
 	cmd := exec.Command(os.Args[0], "-test.run", "^"+t.Name()+"$", "-test.v")
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Cloneflags:  syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS,
-		UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}},
-		GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}},
-	}
+	cmd.SysProcAttr = fixture.UserNSRoot(syscall.CLONE_NEWNS)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		if strings.Contains(string(out), "operation not permitted") && len(out) < 200 {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/rpod/rpod/internal/fixture"
 )
 
 const helperEnv = "RPOD_CAPS_TEST_HELPER"
@@ -192,11 +194,7 @@ func helperCommand(t *testing.T, mode string) *exec.Cmd {
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), helperEnv+"="+mode)
 	if os.Getuid() != 0 {
-		cmd.SysProcAttr = &syscall.SysProcAttr{
-			Cloneflags:  syscall.CLONE_NEWUSER,
-			UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}},
-			GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}},
-		}
+		cmd.SysProcAttr = fixture.UserNSRoot(0)
 	}
 	return cmd
 }

@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rpod/rpod/internal/fixture"
 )
 
 const helperEnv = "RPOD_SECCOMP_TEST_HELPER"
@@ -338,11 +340,7 @@ func TestInstallKernel(t *testing.T) {
 			cmd.Env = append(os.Environ(), helperEnv+"="+mode)
 			if mode == "caps" && os.Getuid() != 0 {
 				// Be root of a new user namespace to have CAP_SYS_ADMIN there.
-				cmd.SysProcAttr = &syscall.SysProcAttr{
-					Cloneflags:  syscall.CLONE_NEWUSER,
-					UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}},
-					GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}},
-				}
+				cmd.SysProcAttr = fixture.UserNSRoot(0)
 			}
 			out, err := cmd.CombinedOutput()
 			t.Logf("helper output:\n%s", helperLines(out))
