@@ -21,17 +21,9 @@ func qualifiedName(ref string) (name string, ok bool) {
 	if !strings.ContainsAny(domain, ".:") && domain != "localhost" || !validDomain(domain) {
 		return "", false
 	}
-	path, tag := rest, "latest"
-	if i := strings.LastIndexByte(rest, ':'); i >= 0 {
-		path, tag = rest[:i], rest[i+1:]
-		if !validTag(tag) {
-			return "", false
-		}
-	}
-	for _, c := range strings.Split(path, "/") {
-		if !validPathComponent(c) {
-			return "", false
-		}
+	path, tag, ok := splitRepoTag(rest)
+	if !ok {
+		return "", false
 	}
 	switch domain {
 	case "index.docker.io", "docker.io":
@@ -45,6 +37,24 @@ func qualifiedName(ref string) (name string, ok bool) {
 		return "", false
 	}
 	return full + ":" + tag, true
+}
+
+// splitRepoTag splits a name without its registry into its path and tag
+// ("latest" when none is given); ok is false unless both are valid.
+func splitRepoTag(s string) (path, tag string, ok bool) {
+	path, tag = s, "latest"
+	if i := strings.LastIndexByte(s, ':'); i >= 0 {
+		path, tag = s[:i], s[i+1:]
+		if !validTag(tag) {
+			return "", "", false
+		}
+	}
+	for _, c := range strings.Split(path, "/") {
+		if !validPathComponent(c) {
+			return "", "", false
+		}
+	}
+	return path, tag, true
 }
 
 // validDomain: lowercase host components, each alphanumeric at both ends

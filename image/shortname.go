@@ -28,17 +28,9 @@ func shortCandidates(sys *types.SystemContext, name string) (cands []string, ok 
 	if first, _, found := strings.Cut(name, "/"); found && (strings.ContainsAny(first, ".:") || first == "localhost") {
 		return nil, false, nil // not short
 	}
-	path, tag := name, "latest"
-	if i := strings.LastIndexByte(name, ':'); i >= 0 {
-		path, tag = name[:i], name[i+1:]
-		if !validTag(tag) {
-			return nil, false, nil
-		}
-	}
-	for _, c := range strings.Split(path, "/") {
-		if !validPathComponent(c) {
-			return nil, false, nil
-		}
+	path, tag, valid := splitRepoTag(name)
+	if !valid {
+		return nil, false, nil
 	}
 	alias, _, err := sysregistriesv2.ResolveShortNameAlias(sys, path)
 	if err != nil {

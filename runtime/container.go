@@ -358,24 +358,27 @@ func fromIndex(store cstorage.Store, x *ctrindex.Index, id string) (*Container, 
 	return &Container{Config: cfg, main: store, index: x}, nil
 }
 
-// LoadDamaged finds a container whose record does not read, by id, id
-// prefix or name, as one that Remove can take away: its record is lost,
-// but its state, mounts and store are where they always are.
-func LoadDamaged(store cstorage.Store, idOrName string) (*Container, error) {
-	x := indexOf(store)
-	id, err := x.Lookup(idOrName)
-	if err != nil {
-		return nil, fmt.Errorf("no container with name or ID %q found: %w", idOrName, err)
-	}
-	var d *DamagedError
-	if _, err := fromIndex(store, x, id); !errors.As(err, &d) {
-		return nil, fmt.Errorf("container %.12s: its record is not damaged", id)
-	}
-	name, ok := x.NameOf(id)
+// LoadForRemoval is Load that also finds a container whose record does
+// not read, for rm and run --replace: its record is lost, but its state,
+// mounts and store are where they always are, and Remove takes them away.
+func LoadForRemoval(store cstorage.Store, idOrName string) (*Container, error) {
+	c, err := Load(store, idOrName)
+	d, ok := errors.AsType[*DamagedError](err)
 	if !ok {
-		name = id[:12]
+		return c, err
 	}
-	return &Container{Config: Config{ID: id, Name: name}, main: store, index: x}, nil
+	x := indexOf(store)
+	name, found := x.NameOf(d.ID)
+	if !found {
+		name = d.ID[:12]
+	}
+	return &Container{Config: Config{ID: d.ID, Name: name}, main: store, index: x}, nil
+}
+
+// Exists reports whether a container is called idOrName, its record damaged or not.
+func Exists(store cstorage.Store, idOrName string) bool {
+	_, err := LoadForRemoval(store, idOrName)
+	return err == nil
 }
 
 // List returns every rpod container in the store whose record reads.

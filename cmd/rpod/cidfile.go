@@ -90,7 +90,7 @@ func cidfileArgs(args *[]string, cidfiles []string, ignore bool) error {
 	}
 	var kept []string
 	for _, a := range *args {
-		if _, err := runtime.Load(store, a); err == nil {
+		if runtime.Exists(store, a) {
 			kept = append(kept, a)
 		}
 	}

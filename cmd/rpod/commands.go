@@ -137,7 +137,7 @@ func newRmCmd() *cobra.Command {
 					return err
 				}
 				for _, d := range damaged {
-					if c, err := runtime.LoadDamaged(store, d.ID); err == nil {
+					if c, err := runtime.LoadForRemoval(store, d.ID); err == nil {
 						cs = append(cs, c)
 					}
 				}
@@ -148,10 +148,7 @@ func newRmCmd() *cobra.Command {
 			}
 			var errs []error
 			for _, a := range args {
-				c, err := runtime.Load(store, a)
-				if _, ok := errors.AsType[*runtime.DamagedError](err); ok {
-					c, err = runtime.LoadDamaged(store, a) // what rm is for
-				}
+				c, err := runtime.LoadForRemoval(store, a)
 				if err != nil {
 					if !ignore {
 						errs = append(errs, err)

@@ -70,7 +70,7 @@ func newContainerExistsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, err := runtime.Load(store, args[0]); err != nil {
+			if !runtime.Exists(store, args[0]) {
 				return &exitError{code: 1}
 			}
 			return nil

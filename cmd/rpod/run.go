@@ -430,7 +430,7 @@ func createContainer(cmd *cobra.Command, f *runFlags, imageName string, args []s
 		f.replaceCIDFile()
 	}
 	if f.replace && f.name != "" {
-		if old, err := runtime.Load(g.store, f.name); err == nil {
+		if old, err := runtime.LoadForRemoval(g.store, f.name); err == nil {
 			if err := old.Remove(true); err != nil {
 				return nil, nil, fmt.Errorf("--replace: %w", err)
 			}

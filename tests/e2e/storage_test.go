@@ -218,6 +218,14 @@ func TestStorageDamagedRecord(t *testing.T) {
 		t.Errorf("rm left the container's directory: %v", err)
 	}
 	ok(t, env, "create", "--name", "broken", "busybox", "true")
+	// It still exists, and --replace takes its name.
+	again := damage("again")
+	if r := run(env, nil, "container", "exists", "again"); r.Code != 0 {
+		t.Errorf("container exists of the damaged container: exit %d %s", r.Code, r.Err)
+	}
+	if id := strings.TrimSpace(ok(t, env, "create", "--replace", "--name", "again", "busybox", "true")); id == again {
+		t.Errorf("create --replace kept the damaged container %.12s", again)
+	}
 	other := damage("other")
 	if out := ok(t, env, "rm", "-a"); !strings.Contains(out, other) {
 		t.Errorf("rm -a printed %q, want the damaged %s too", out, other)
