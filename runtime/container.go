@@ -564,6 +564,9 @@ func (c *Container) Mount() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("mount rootfs: %w", storage.ExplainMount(s, err))
 	}
+	if s != c.main {
+		storage.ShareFeatureChecks(c.main, s) // its probes are done by now
+	}
 	return p, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	cstorage "go.podman.io/storage"
 	"go.podman.io/storage/types"
@@ -63,15 +64,55 @@ func seedFeatureChecks(from, to string) {
 	if _, err := os.Stat(to); err == nil {
 		return
 	}
+	if os.MkdirAll(to, 0o700) != nil {
+		return
+	}
+	copyFeatureChecks(from, to)
+}
+
+// ShareFeatureChecks copies into the main store's run root the driver's
+// answers that a container's own store found and main lacks. Some
+// questions only a container's store asks (may overlay use an idmapped
+// lower layer, a volatile upper one), and the run root is a tmpfs that a
+// reboot empties: without this, every container's store would probe them
+// again with test mounts, some 10 ms of each run.
+func ShareFeatureChecks(main, own cstorage.Store) {
+	driver := main.GraphDriverName()
+	copyFeatureChecks(filepath.Join(own.RunRoot(), driver), filepath.Join(main.RunRoot(), driver))
+}
+
+// copyFeatureChecks copies each answer in from that to has not answered
+// either way, with its text (a refusal's reason).
+func copyFeatureChecks(from, to string) {
 	ents, err := os.ReadDir(from)
-	if err != nil || os.MkdirAll(to, 0o700) != nil {
+	if err != nil {
 		return
 	}
 	for _, e := range ents {
-		if e.Type().IsRegular() {
-			if f, err := os.OpenFile(filepath.Join(to, e.Name()), os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
-				f.Close()
-			}
+		name := e.Name()
+		if !e.Type().IsRegular() || featureAnswered(to, name) {
+			continue
+		}
+		if text, err := os.ReadFile(filepath.Join(from, name)); err == nil {
+			os.WriteFile(filepath.Join(to, name), text, 0o644)
 		}
 	}
+}
+
+// featureAnswered reports whether dir holds an answer, yes or no, to the
+// question answer answers: containers/storage names them FEATURE-true and
+// FEATURE-false, and reads true first.
+func featureAnswered(dir, answer string) bool {
+	feature, ok := strings.CutSuffix(answer, "-true")
+	if !ok {
+		if feature, ok = strings.CutSuffix(answer, "-false"); !ok {
+			return true // not an answer: not ours to copy
+		}
+	}
+	for _, a := range []string{feature + "-true", feature + "-false"} {
+		if _, err := os.Lstat(filepath.Join(dir, a)); err == nil {
+			return true
+		}
+	}
+	return false
 }

@@ -243,3 +243,28 @@ func TestStorageCreateNameChecked(t *testing.T) {
 		wantError(t, rpod(t, "create", "--name", name, "busybox", "true"), 125, "invalid container name")
 	}
 }
+
+// After a reboot the run root is empty: the main store asks its driver's
+// kernel questions again, but some only a container's store asks (overlay
+// on an idmapped lower layer, a volatile upper layer). Their answers must
+// reach the main run root, or each run would probe them again, with test
+// mounts, some 16 ms of every start (bench/README.md, session 16).
+func TestStorageContainerProbesShared(t *testing.T) {
+	env := newWorld(t)
+	ok(t, env, "pull", "-q", "busybox")
+	dir := filepath.Join(strings.TrimSpace(ok(t, env, "info", "--format", "{{.Store.RunRoot}}")), "overlay")
+	questions := []string{"idmapped-lower-dir", "volatile"}
+	for _, q := range questions {
+		for _, a := range []string{"-true", "-false"} {
+			if err := os.Remove(filepath.Join(dir, q+a)); err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
+		}
+	}
+	ok(t, env, "run", "--rm", "busybox", "true")
+	for _, q := range questions {
+		if m, _ := filepath.Glob(filepath.Join(dir, q+"-*")); len(m) != 1 {
+			t.Errorf("the main run root has %q for %s, want the answer the container's store found", m, q)
+		}
+	}
+}
