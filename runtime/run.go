@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 	"golang.org/x/term"
@@ -115,10 +116,25 @@ func (l *threadLock) unlock() {
 	}
 }
 
-// catchSignals starts catching every signal in the background once start
-// is closed (nil: now): the runtime sets each one up in turn with its
-// signal thread, some 2 ms that overlap the child's start (and a
-// prestarted one's wait for its spec).
+// firstSignals are the signals rpod forwards from the moment the command
+// runs: those terminals, kill(1) and service managers send, as rpod
+// attach forwards. Process.Wait catches the others once the command has
+// run for otherSignalsAfter.
+//
+// The runtime catches each signal, and lets go of it, in a round trip
+// with its signal thread: some 70 us of CPU each on a 2-CPU VM, 8 ms for
+// all 65, which every short run paid at its start and exit (bench/README.md,
+// session 16).
+var firstSignals = []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH}
+
+// otherSignalsAfter is how long a command runs before rpod catches the
+// rest of the signals to forward them: until then, one of them acts on
+// rpod as on any command, as every signal does before the command runs.
+const otherSignalsAfter = 20 * time.Millisecond
+
+// catchSignals starts catching firstSignals in the background once start
+// is closed (nil: now), overlapping the child's start (and a prestarted
+// one's wait for its spec).
 func (c *spawned) catchSignals(start <-chan struct{}) {
 	c.sigs = make(chan os.Signal, 32)
 	c.sigsReady = make(chan struct{})
@@ -126,7 +142,7 @@ func (c *spawned) catchSignals(start <-chan struct{}) {
 		if start != nil {
 			<-start
 		}
-		signal.Notify(c.sigs)
+		signal.Notify(c.sigs, firstSignals...)
 		close(c.sigsReady)
 	}()
 }
@@ -357,10 +373,23 @@ func (p *Process) readSync(sock *os.File) error {
 func (p *Process) Wait(stdio Stdio) (int, error) {
 	defer p.thread.unlock()
 	sigs := p.sigs
-	// Undone in the background: the runtime takes back each signal in turn
-	// with its signal thread (some 2 ms), while the caller has an exit to
-	// report. One caught meanwhile is dropped: its command has exited.
-	defer func() { go signal.Stop(sigs) }()
+	others := make(chan struct{}) // closed once every signal is caught
+	later := time.AfterFunc(otherSignalsAfter, func() {
+		signal.Notify(sigs)
+		close(others)
+	})
+	// Undone in the background, while the caller has an exit to report.
+	// One caught meanwhile is dropped: its command has exited.
+	defer func() {
+		if later.Stop() {
+			go signal.Stop(sigs)
+			return
+		}
+		go func() {
+			<-others
+			signal.Stop(sigs)
+		}()
+	}()
 	var copies sync.WaitGroup
 	var restore func()
 	if p.master != nil {

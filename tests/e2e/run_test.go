@@ -235,24 +235,41 @@ func TestRunStdin(t *testing.T) {
 	}
 }
 
+// rpod forwards the signals terminals and service managers send from the
+// moment the command runs, and every other one once it has run a while
+// (runtime.otherSignalsAfter: 20 ms, here 0.5 s).
 func TestRunSignalIsForwarded(t *testing.T) {
-	cmd := exec.Command(rpodBin, "run", "--rm", "busybox", "sh", "-c", `trap "exit 42" TERM; echo ready; while true; do sleep 0.1; done`)
-	cmd.Env = baseEnv
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	buf := make([]byte, 6)
-	if _, err := out.Read(buf); err != nil || string(buf) != "ready\n" {
-		t.Fatalf("container did not start: %q %v", buf, err)
-	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	err = cmd.Wait()
-	if cmd.ProcessState.ExitCode() != 42 {
-		t.Errorf("after SIGTERM rpod exited %d (%v), want the container's trap code 42", cmd.ProcessState.ExitCode(), err)
+	for _, tc := range []struct {
+		sig   syscall.Signal
+		name  string
+		after time.Duration
+	}{
+		{syscall.SIGTERM, "TERM", 0},
+		{syscall.SIGALRM, "ALRM", 500 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command(rpodBin, "run", "--rm", "busybox", "sh", "-c", `trap "exit 42" `+tc.name+`; echo ready; while true; do sleep 0.1; done`)
+			cmd.Env = baseEnv
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			buf := make([]byte, 6)
+			if _, err := out.Read(buf); err != nil || string(buf) != "ready\n" {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("container did not start: %q %v", buf, err)
+			}
+			time.Sleep(tc.after)
+			cmd.Process.Signal(tc.sig)
+			err = cmd.Wait()
+			if cmd.ProcessState.ExitCode() != 42 {
+				t.Errorf("after SIG%s rpod exited %d (%v), want the container's trap code 42", tc.name, cmd.ProcessState.ExitCode(), err)
+			}
+		})
 	}
 }
 
