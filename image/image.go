@@ -64,7 +64,7 @@ func lookupNamed(store cstorage.Store, sys *types.SystemContext, name string) (*
 		}
 		return nil, "", fmt.Errorf("%s: %w", name, ErrNotFound)
 	}
-	cands, ok, err := shortCandidates(sys, name)
+	cands, ok, err := shortCandidates(sys, name, shortNameCacheFile(store.RunRoot()))
 	if err != nil {
 		return nil, "", fmt.Errorf("%q: %w", name, err)
 	}

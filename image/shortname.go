@@ -3,7 +3,6 @@ package image
 import (
 	"strings"
 
-	"go.podman.io/image/v5/pkg/sysregistriesv2"
 	"go.podman.io/image/v5/types"
 )
 
@@ -16,8 +15,9 @@ import (
 // program, and a start paid some 200 page faults and 3 ms of CPU for it
 // (bench/README.md, session 15). ok is false for anything unusual (digests,
 // an image id, a registry that is not a host name), which takes the
-// library's way.
-func shortCandidates(sys *types.SystemContext, name string) (cands []string, ok bool, err error) {
+// library's way. cacheFile, when not "", keeps what the configuration
+// says between runs (shortNameConfig).
+func shortCandidates(sys *types.SystemContext, name, cacheFile string) (cands []string, ok bool, err error) {
 	if sys != nil && sys.PodmanOnlyShortNamesIgnoreRegistriesConfAndForceDockerHub {
 		return nil, false, nil
 	}
@@ -32,16 +32,12 @@ func shortCandidates(sys *types.SystemContext, name string) (cands []string, ok 
 	if !valid {
 		return nil, false, nil
 	}
-	alias, _, err := sysregistriesv2.ResolveShortNameAlias(sys, path)
+	alias, regs, err := shortNameConfig(sys, path, cacheFile) // shortcache.go
 	if err != nil {
 		return nil, false, err
 	}
-	if alias != nil {
-		cands = append(cands, alias.String()+":"+tag)
-	}
-	regs, err := sysregistriesv2.UnqualifiedSearchRegistries(sys)
-	if err != nil {
-		return nil, false, err
+	if alias != "" {
+		cands = append(cands, alias+":"+tag)
 	}
 	for _, reg := range append([]string{"localhost"}, regs...) {
 		full, ok := qualifiedName(reg + "/" + name)

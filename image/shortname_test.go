@@ -39,7 +39,7 @@ func TestShortCandidates(t *testing.T) {
 		{"x.io/busybox", nil},
 		{"", nil},
 	} {
-		got, ok, err := shortCandidates(sys, tc.in)
+		got, ok, err := shortCandidates(sys, tc.in, "")
 		if err != nil {
 			t.Errorf("shortCandidates(%q): %v", tc.in, err)
 			continue
@@ -57,14 +57,16 @@ func TestShortCandidates(t *testing.T) {
 }
 
 // FuzzShortCandidates: whatever shortCandidates resolves, containers/image
-// resolves to the same names in the same order.
+// resolves to the same names in the same order, and so does the cache of
+// what it found.
 func FuzzShortCandidates(f *testing.F) {
 	for _, s := range []string{"busybox", "busybox:1", "team/app", "a/b/c:T.1-x", "alpine:3.20", "a__b-c.d", "x.io/a", "b@sha256:00"} {
 		f.Add(s)
 	}
 	sys := shortNameSys(f)
+	cache := shortNameCacheFile(f.TempDir())
 	f.Fuzz(func(t *testing.T, s string) {
-		got, ok, err := shortCandidates(sys, s)
+		got, ok, err := shortCandidates(sys, s, "")
 		if !ok || err != nil {
 			return
 		}
@@ -74,6 +76,11 @@ func FuzzShortCandidates(f *testing.F) {
 		}
 		if !slices.Equal(got, lib) {
 			t.Fatalf("shortCandidates(%q) = %q, library %q", s, got, lib)
+		}
+		for _, pass := range []string{"kept", "from the cache"} {
+			if cached, ok, err := shortCandidates(sys, s, cache); !ok || err != nil || !slices.Equal(cached, lib) {
+				t.Fatalf("shortCandidates(%q), %s: %q %v %v, library %q", s, pass, cached, ok, err, lib)
+			}
 		}
 	})
 }

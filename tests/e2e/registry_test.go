@@ -365,6 +365,15 @@ func TestRegistryShortNameAlias(t *testing.T) {
 	if out := ok(t, env, "run", "--rm", "myalias", "echo", "aliased"); out != "aliased\n" {
 		t.Errorf("run myalias printed %q", out)
 	}
+	// rpod keeps what the configuration says between commands
+	// (image/shortcache.go): the next command sees a changed drop-in.
+	moved := fmt.Sprintf("[aliases]\n\"myalias\" = %q\n", regAddr+"/not-stored")
+	if err := os.WriteFile(filepath.Join(dropIn, "50-alias.conf"), []byte(moved), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(env, nil, "image", "exists", "myalias"); r.Code != 1 {
+		t.Errorf("image exists myalias, its alias moved to an image not stored: exit %d, want 1 %s", r.Code, r.Err)
+	}
 }
 
 func TestRegistryShortNameEnforcing(t *testing.T) {
