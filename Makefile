@@ -21,12 +21,17 @@ STEP_CFLAGS ?= -O2 -Wall -Wextra -Wno-format-truncation
 # rpod itself is a light build (the rpodlight tag: no containers/image
 # transfer code, 4 ms less to start) carrying the full one before its init
 # step, which runs pulls and the transfer commands (internal/fullrpod).
+# The light build is linked statically, with Go's own user and host name
+# lookups (a static binary cannot load glibc's name service modules; users
+# from LDAP or sssd are asked of getent: internal/account): the dynamic
+# loader took 1-3 ms of every start (bench/README.md, session 16).
 build:
 	@set -e; stamp=$$(date +%s%N)-$$$$; tmp=$(BIN).$$$$; \
 	ld="$(LDFLAGS) -X github.com/rpod/rpod/runtime/initbin.Stamp=$$stamp"; \
 	$(CC) $(STEP_CFLAGS) -static -s -Iruntime/step -o $$tmp.init cmd/rpod-init/main.c runtime/step/*.c; \
 	$(GO) build -tags "$(TAGS) $(EXTRA_TAGS)" $(GOFLAGS_RPOD) -ldflags "$$ld" -o $$tmp.full ./cmd/rpod; \
-	$(GO) build -tags "$(TAGS) rpodlight $(EXTRA_TAGS)" $(GOFLAGS_RPOD) -ldflags "$$ld" -o $$tmp ./cmd/rpod; \
+	$(GO) build -tags "$(TAGS) rpodlight osusergo netgo $(EXTRA_TAGS)" $(GOFLAGS_RPOD) \
+	  -ldflags "$$ld -linkmode external -extldflags -static" -o $$tmp ./cmd/rpod; \
 	f=$$(stat -c %s $$tmp.full); n=$$(stat -c %s $$tmp.init); \
 	{ cat $$tmp.full; printf 'RPODFULL%016d' "$$f"; cat $$tmp.init; printf '%s' "$$stamp"; printf 'RPODINIT%016d%04d' "$$n" "$${#stamp}"; } >>$$tmp; \
 	rm -f $$tmp.init $$tmp.full; mv -f $$tmp $(BIN)

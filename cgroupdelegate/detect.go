@@ -3,11 +3,12 @@ package cgroupdelegate
 import (
 	"fmt"
 	"os"
-	"os/user"
 	"path/filepath"
 	"strconv"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rpod/rpod/internal/account"
 )
 
 // Managers of a container's cgroup.
@@ -100,7 +101,7 @@ func busAddresses(uid int) []string {
 }
 
 func userName(uid int) string {
-	if u, err := user.LookupId(strconv.Itoa(uid)); err == nil {
+	if u, err := account.LookupID(uid); err == nil {
 		return u.Username
 	}
 	return "$USER"

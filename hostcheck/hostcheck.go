@@ -8,8 +8,8 @@ package hostcheck
 
 import (
 	"os"
-	"os/user"
-	"strconv"
+
+	"github.com/rpod/rpod/internal/account"
 )
 
 // Status is a check's outcome.
@@ -44,10 +44,7 @@ type Options struct {
 // DefaultOptions are the current user's, with the probes on.
 func DefaultOptions(graphRoot, driver string) Options {
 	o := Options{UID: os.Getuid(), GID: os.Getgid(), GraphRoot: graphRoot, Driver: driver, Probe: true}
-	o.User = strconv.Itoa(o.UID)
-	if u, err := user.LookupId(o.User); err == nil {
-		o.User = u.Username
-	}
+	o.User = account.Name(o.UID)
 	return o
 }
 

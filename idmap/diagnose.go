@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
+
+	"github.com/rpod/rpod/internal/account"
 )
 
 // The fixes below are shared by `rpod system check` (package hostcheck) and
@@ -147,11 +147,7 @@ func Overlapping(mine, all []Entry) []Entry {
 
 // userName is the name of uid, or the number when it has none.
 func userName(uid uint32) string {
-	s := strconv.FormatUint(uint64(uid), 10)
-	if u, err := user.LookupId(s); err == nil {
-		return u.Username
-	}
-	return s
+	return account.Name(int(uid))
 }
 
 // explainHelperFailure turns a helper that ran and refused the maps into the

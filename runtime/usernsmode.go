@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,6 +13,8 @@ import (
 
 	cstorage "go.podman.io/storage"
 	"go.podman.io/storage/pkg/idtools"
+
+	"github.com/rpod/rpod/internal/account"
 )
 
 const usernsChoices = "host, keep-id[:uid=UID,gid=GID] or nomap"
@@ -316,7 +317,7 @@ func storageOptions(cfg *Config) (*cstorage.ContainerOptions, error) {
 	n.UIDMap, n.GIDMap = uidMap, gidMap
 	if n.Mode == UserNSKeepID {
 		if self, err := readSelfMaps(); err == nil {
-			if u, err := user.LookupId(strconv.Itoa(int(self.uidOwner))); err == nil {
+			if u, err := account.LookupID(int(self.uidOwner)); err == nil {
 				n.UserName, n.UserHome = u.Username, u.HomeDir
 			}
 		}

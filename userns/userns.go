@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rpod/rpod/idmap"
+	"github.com/rpod/rpod/internal/account"
 	"github.com/rpod/rpod/internal/proc"
 )
 
@@ -241,10 +241,7 @@ func Maps() (uidMaps, gidMaps []idmap.Mapping, err error) { return maps(Warnf) }
 // maps is Maps with its warnings sent to warn.
 func maps(warn func(string, ...any)) (uidMaps, gidMaps []idmap.Mapping, err error) {
 	uid, gid := HostUID(), HostGID()
-	name := strconv.Itoa(uid)
-	if u, err := user.LookupId(name); err == nil {
-		name = u.Username
-	}
+	name := account.Name(uid)
 	one := func(file string, id int) ([]idmap.Mapping, bool, error) {
 		entries, bad, err := idmap.Lookup(file, name, uint32(uid))
 		if err != nil {

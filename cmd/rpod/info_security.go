@@ -3,11 +3,10 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/user"
-	"strconv"
 	"strings"
 
 	"github.com/rpod/rpod/idmap"
+	"github.com/rpod/rpod/internal/account"
 	"github.com/rpod/rpod/runtime/caps"
 	"github.com/rpod/rpod/userns"
 )
@@ -39,10 +38,7 @@ func securityInfo() hostSecurity {
 	_, err := os.Stat("/sys/fs/selinux/enforce")
 	s.SELinuxEnabled = err == nil
 	uid, gid := userns.HostUID(), userns.HostGID()
-	name := strconv.Itoa(uid)
-	if u, err := user.LookupId(name); err == nil {
-		name = u.Username
-	}
+	name := account.Name(uid)
 	s.UsernsRanges.UID = subIDRanges(userns.SubIDFile("uid"), name, uid)
 	s.UsernsRanges.GID = subIDRanges(userns.SubIDFile("gid"), name, gid)
 	return s

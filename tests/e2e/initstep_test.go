@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"debug/elf"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,4 +59,33 @@ func TestInitStepLinkedIn(t *testing.T) {
 	}
 	wantError(t, s.Run(env, nil, "run", "--rm", "busybox", "no-such-command"), 127, "no-such-command")
 	s.Run(env, nil, "rm", "-f", "-t", "0", "linked")
+}
+
+// TestLightBuildIsStatic: rpod from make build needs no dynamic loader (it
+// cost 1-3 ms of every start, bench/README.md session 16), and still
+// names its user, with Go's own lookup (internal/account).
+func TestLightBuildIsStatic(t *testing.T) {
+	f, err := elf.Open(rpodBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			t.Errorf("%s asks for a program interpreter: make build links it statically", rpodBin)
+		}
+	}
+	env := newWorld(t)
+	name := os.Getenv("USER")
+	if name == "" {
+		t.Skip("USER is not set")
+	}
+	out := ok(t, env, "info", "--format", "{{range .Host.Security.UsernsRanges.UID}}{{.}}{{end}}")
+	if out = strings.TrimSpace(out); out == "" {
+		t.Errorf("info names no subordinate uid range for %s", name)
+	}
+	r := run(env, nil, "system", "check")
+	if !strings.Contains(r.Out, "subuid              ok      "+name+": ") {
+		t.Errorf("system check does not find %s's subordinate uids by name:\n%s", name, r.Out)
+	}
 }
