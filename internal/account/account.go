@@ -46,6 +46,9 @@ func Name(uid int) string {
 // ParsePasswd parses one passwd(5) line, name:password:uid:gid:gecos:home:shell,
 // for the user whose uid is uid.
 func ParsePasswd(line string, uid int) (*user.User, error) {
+	if strings.ContainsRune(line, '\n') {
+		return nil, fmt.Errorf("passwd entry %q: want one line", line)
+	}
 	f := strings.Split(line, ":")
 	if len(f) != 7 || f[0] == "" {
 		return nil, fmt.Errorf("passwd entry %q: want 7 fields, name first", line)

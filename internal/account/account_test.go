@@ -25,6 +25,8 @@ func TestParsePasswd(t *testing.T) {
 		{"alice:x:ten:1000::/:/bin/sh", 1000, "", "", ""},
 		{"alice:x:1000:staff::/:/bin/sh", 1000, "", "", ""},
 		{"", 0, "", "", ""},
+		{"\n::1000:0:::", 1000, "", "", ""}, // two lines: the name would be "\n"
+		{"alice:x:1000:1000::/home/alice:/bin/sh\nbob:x:1000:1000::/:/bin/sh", 1000, "", "", ""},
 	} {
 		u, err := ParsePasswd(tc.line, tc.uid)
 		if tc.name == "" {
