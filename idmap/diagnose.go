@@ -145,18 +145,13 @@ func Overlapping(mine, all []Entry) []Entry {
 	return out
 }
 
-// userName is the name of uid, or the number when it has none.
-func userName(uid uint32) string {
-	return account.Name(int(uid))
-}
-
 // explainHelperFailure turns a helper that ran and refused the maps into the
 // check that says why: the ranges asked for are not in the system's file.
 // It returns nil when the ranges are fine, leaving the helper's own words.
 func explainHelperFailure(kind string, maps []Mapping, own uint32, herr error) error {
 	file := "/etc/sub" + kind
 	// Both files are keyed by the user's name or uid, never by a gid.
-	name := userName(ownUID())
+	name := account.Name(int(ownUID()))
 	entries, _, err := Lookup(file, name, ownUID())
 	if err != nil {
 		return nil

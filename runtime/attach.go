@@ -254,7 +254,7 @@ func (a *attachment) run() (int, bool, error) {
 		a.resize()
 	}
 	if a.o.SigProxy {
-		signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2)
+		signal.Notify(sigs, proxiedSignals...)
 	}
 	defer signal.Stop(sigs)
 	go func() {

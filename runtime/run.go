@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/signal"
 	goruntime "runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -116,16 +117,21 @@ func (l *threadLock) unlock() {
 	}
 }
 
-// firstSignals are the signals rpod forwards from the moment the command
-// runs: those terminals, kill(1) and service managers send, as rpod
-// attach forwards. Process.Wait catches the others once the command has
-// run for otherSignalsAfter.
+// proxiedSignals are those terminals, kill(1) and service managers send:
+// rpod run forwards them from the moment the command runs, rpod attach
+// --sig-proxy while it is attached.
+var proxiedSignals = []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2}
+
+// firstSignals are the signals rpod run catches from the moment the
+// command runs: proxiedSignals, and a terminal's size changes.
+// Process.Wait catches the others once the command has run for
+// otherSignalsAfter.
 //
 // The runtime catches each signal, and lets go of it, in a round trip
 // with its signal thread: some 70 us of CPU each on a 2-CPU VM, 8 ms for
 // all 65, which every short run paid at its start and exit (bench/README.md,
 // session 16).
-var firstSignals = []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH}
+var firstSignals = slices.Concat(proxiedSignals, []os.Signal{unix.SIGWINCH})
 
 // otherSignalsAfter is how long a command runs before rpod catches the
 // rest of the signals to forward them: until then, one of them acts on

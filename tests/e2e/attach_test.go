@@ -162,6 +162,31 @@ func TestAttachOutputAndExitCode(t *testing.T) {
 	}
 }
 
+// rpod attach forwards the signals it is sent to the container, as rpod
+// run does (runtime.proxiedSignals); with --sig-proxy=false a signal acts
+// on rpod attach alone, and the container runs on.
+func TestAttachSigProxy(t *testing.T) {
+	env := newWorld(t)
+	ok(t, env, "pull", "-q", "busybox")
+	ok(t, env, "run", "-d", "--name", "sigp", "busybox", "sh", "-c",
+		`trap "echo got; exit 42" USR1 TERM; while true; do echo tick; sleep 0.1; done`)
+	p := startPiped(t, env, "attach", "--no-stdin", "--sig-proxy=false", "sigp")
+	waitUntil(t, "attach to show the output", func() bool { return strings.Contains(p.out.String(), "tick\n") })
+	p.cmd.Process.Signal(syscall.SIGTERM) // USR1 would do nothing to a Go program that does not catch it
+	if code := p.wait(t); code == 42 || strings.Contains(p.out.String(), "got") {
+		t.Errorf("--sig-proxy=false: attach exited %d with %q: the signal reached the container", code, p.out.String())
+	}
+	if out := ok(t, env, "inspect", "--format", "{{.State.Status}}", "sigp"); strings.TrimSpace(out) != "running" {
+		t.Errorf("after --sig-proxy=false attach's signal the container is %q, want running", out)
+	}
+	p = startPiped(t, env, "attach", "--no-stdin", "sigp")
+	waitUntil(t, "attach to show the output", func() bool { return strings.Contains(p.out.String(), "tick\n") })
+	p.cmd.Process.Signal(syscall.SIGUSR1)
+	if code := p.wait(t); code != 42 || !strings.HasSuffix(p.out.String(), "got\n") {
+		t.Errorf("attach exited %d with %q, want the container's trap code 42 after got", code, p.out.String())
+	}
+}
+
 func TestAttachInteractiveStdin(t *testing.T) {
 	env := newWorld(t)
 	ok(t, env, "pull", "-q", "busybox")

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -235,6 +236,25 @@ func TestRunStdin(t *testing.T) {
 	}
 }
 
+// startReady starts cmd, an rpod run whose container prints "ready" once
+// it is set up, and waits for that line.
+func startReady(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 6)
+	if _, err := io.ReadFull(out, buf); err != nil || string(buf) != "ready\n" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("container did not start: %q %v", buf, err)
+	}
+}
+
 // rpod forwards the signals terminals and service managers send from the
 // moment the command runs, and every other one once it has run a while
 // (runtime.otherSignalsAfter: 20 ms, here 0.5 s).
@@ -250,22 +270,10 @@ func TestRunSignalIsForwarded(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cmd := exec.Command(rpodBin, "run", "--rm", "busybox", "sh", "-c", `trap "exit 42" `+tc.name+`; echo ready; while true; do sleep 0.1; done`)
 			cmd.Env = baseEnv
-			out, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			buf := make([]byte, 6)
-			if _, err := out.Read(buf); err != nil || string(buf) != "ready\n" {
-				cmd.Process.Kill()
-				cmd.Wait()
-				t.Fatalf("container did not start: %q %v", buf, err)
-			}
+			startReady(t, cmd)
 			time.Sleep(tc.after)
 			cmd.Process.Signal(tc.sig)
-			err = cmd.Wait()
+			err := cmd.Wait()
 			if cmd.ProcessState.ExitCode() != 42 {
 				t.Errorf("after SIG%s rpod exited %d (%v), want the container's trap code 42", tc.name, cmd.ProcessState.ExitCode(), err)
 			}
@@ -396,19 +404,7 @@ func TestRunRmReportsBeforeTeardown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	buf := make([]byte, 6)
-	if _, err := stdout.Read(buf); err != nil || string(buf) != "ready\n" {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("container did not start: %q %v", buf, err)
-	}
+	startReady(t, cmd)
 	lock, err := os.OpenFile(filepath.Join(getenv(baseEnv, "XDG_DATA_HOME"), "rpod/storage/rpod/containers.lock"), os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
