@@ -134,8 +134,9 @@ var proxiedSignals = []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SI
 var firstSignals = slices.Concat(proxiedSignals, []os.Signal{unix.SIGWINCH})
 
 // otherSignalsAfter is how long a command runs before rpod catches the
-// rest of the signals to forward them: until then, one of them acts on
-// rpod as on any command, as every signal does before the command runs.
+// rest of the signals to forward them: until then, one of them gets the Go
+// runtime's default (most are ignored), as every signal does before the
+// command runs.
 const otherSignalsAfter = 20 * time.Millisecond
 
 // catchSignals starts catching firstSignals in the background once start
